@@ -1,0 +1,109 @@
+# Passerelle — the one entry point. `make run` starts everything, `make test` proves it.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+# Python 3.10 (Rasa 3.6 and rasa-sdk 3.6 need it): on PATH, or from pyenv.
+PY310 := $(shell for c in python3.10 $$(pyenv root 2>/dev/null)/versions/3.10*/bin/python3.10 \
+	$$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
+	"$$c" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo "$$c"; break; }; done)
+
+VENV := .venv
+RASA_VENV := .venv-rasa
+PY := $(VENV)/bin/python
+RASA := $(RASA_VENV)/bin/rasa
+QUIET_PIP := 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+
+# Configuration: defaults here, overridden by the environment or a .env file (see .env.example).
+# Generated secrets (Rasa auth token, dashboard key) live in var/secrets.env, never in git.
+-include .env
+-include var/secrets.env
+export DATABASE_URL ?= sqlite:///$(CURDIR)/var/passerelle.db
+export TRACKER_DATABASE_URL ?= sqlite:///$(CURDIR)/var/rasa_tracker.db
+export TRACKER_DIALECT ?= $(firstword $(subst :, ,$(subst +, ,$(TRACKER_DATABASE_URL))))
+export RASA_URL ?= http://127.0.0.1:5005
+export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
+export LOCK_STORE_TYPE ?= in_memory
+export REDIS_HOST ?= 127.0.0.1
+export REDIS_PORT ?= 6379
+export REDIS_DB ?= 1
+export DEFAULT_LANGUAGE ?= nl
+export DASHBOARD_URL ?= http://127.0.0.1:8000
+export SANIC_HOST ?= 127.0.0.1
+export RASA_AUTH_TOKEN ADMIN_SECRET_KEY FUNNEL_SALT TELEGRAM_BOT_TOKEN
+
+.PHONY: help run test train chat lint eval-nlu eval-langid bench migrate venvs clean
+help:
+	@echo "make run          start Rasa, the action server, the dashboard and the Telegram bot"
+	@echo "make chat         chat with the bot in this terminal (LANG=fr for a French Telegram user)"
+	@echo "make test         everything: lint, Rasa data validation, unit, Rasa stories, e2e, browser"
+	@echo "make train        train the Rasa model if config/domain/NLU/stories changed"
+	@echo "make eval-nlu     intent macro-F1 per language on a held-out set (DATA=file.jsonl)"
+	@echo "make eval-langid  language-identification accuracy (DATA=file.jsonl)"
+	@echo "make lint         ruff"
+
+# --- environments -----------------------------------------------------------------------
+check-python:
+	@test -n "$(PY310)" || { echo "Python 3.10 is needed (Rasa 3.6 runs on nothing newer)."; \
+	echo "Install it (e.g. 'pyenv install 3.10') or put python3.10 on PATH, then retry."; exit 1; }
+
+$(VENV)/.installed: requirements/app.txt requirements/app.lock.txt | check-python
+	@test -x $(PY) || $(PY310) -m venv $(VENV)
+	@echo "Installing our Python packages into $(VENV)..."
+	@$(PY) -m pip install -q --upgrade pip $(QUIET_PIP)
+	@$(PY) -m pip install -q -r requirements/app.txt -c requirements/app.lock.txt $(QUIET_PIP)
+	@$(PY) -c "import rasa_sdk, telegram, sqlalchemy, fastapi, langdetect" \
+		|| { echo "Installing $(VENV) failed: see the pip output above."; exit 1; }
+	@touch $@
+
+$(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa.lock.txt | check-python
+	@test -x $(RASA_VENV)/bin/python || $(PY310) -m venv $(RASA_VENV)
+	@echo "Installing Rasa 3.6 into $(RASA_VENV) (about a minute)..."
+	@$(RASA_VENV)/bin/python -m pip install -q -r requirements/rasa.txt -c requirements/rasa.lock.txt $(QUIET_PIP)
+	@$(RASA_VENV)/bin/python -c "import rasa" \
+		|| { echo "Installing $(RASA_VENV) failed: see the pip output above."; exit 1; }
+	@touch $@
+
+venvs: $(VENV)/.installed $(RASA_VENV)/.installed
+
+var/secrets.env:
+	@mkdir -p var
+	@umask 077; { echo "RASA_AUTH_TOKEN=$$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"; \
+	  echo "ADMIN_SECRET_KEY=$$(head -c 32 /dev/urandom | base64 | tr -d '/+=')"; \
+	  echo "FUNNEL_SALT=$$(head -c 16 /dev/urandom | base64 | tr -d '/+=')"; } > $@
+	@echo "Generated local secrets in $@ (not in git)."
+
+# --- model -------------------------------------------------------------------------------
+train: venvs
+	@$(PY) tools/model.py train
+
+migrate: $(VENV)/.installed
+	@$(PY) -m leads migrate
+
+# --- the two commands --------------------------------------------------------------------
+run: venvs var/secrets.env train migrate
+	@$(PY) tools/run.py
+
+# `make chat LANG=fr` plays a Telegram user whose app is in French (only when given on the
+# command line: the LANG of your shell's locale is not a language choice).
+CHAT_LANG := $(if $(filter command line,$(origin LANG)),$(LANG))
+chat: venvs var/secrets.env
+	@LANG=C.UTF-8 LC_ALL=C.UTF-8 $(PY) -m bot.terminal_chat $(if $(CHAT_LANG),--lang $(CHAT_LANG)) \
+		$(if $(CAMPAIGN),--campaign $(CAMPAIGN))
+
+test: venvs train
+	@$(PY) -m ruff check .
+	@$(PY) -m pytest
+
+lint: $(VENV)/.installed
+	@$(PY) -m ruff check .
+	@$(PY) -m ruff format --check . || true
+
+eval-nlu: venvs train
+	@$(RASA_VENV)/bin/python tools/eval_nlu.py "$$($(PY) tools/model.py path)" $(or $(DATA),tests/data/nlu_heldout.jsonl)
+
+eval-langid: $(VENV)/.installed
+	@$(PY) tools/eval_langid.py $(or $(DATA),tests/data/langid_heldout.jsonl)
+
+clean:
+	rm -rf models/*.tar.gz .rasa results

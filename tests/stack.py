@@ -1,0 +1,177 @@
+"""The real Passerelle processes for integration tests: action server + Rasa on free ports.
+
+Used through the session-scoped `stack` fixture (tests/conftest.py). Each process writes its
+log to the stack's temp folder; `Stack.logs()` returns their tails for failure messages.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = ROOT / ".venv" / "bin" / "python"
+RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, timeout: float, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process for {url} exited with {process.returncode}")
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def trained_model() -> Path:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "model.py"), "train"],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout.strip().splitlines()
+    return Path(out[-1])
+
+
+@dataclass
+class Stack:
+    workdir: Path
+    model: Path
+    database_url: str = ""
+    tracker_url: str = ""
+    rasa_port: int = 0
+    action_port: int = 0
+    auth_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    env: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}/webhook"
+
+    def configure(self) -> None:
+        self.rasa_port, self.action_port = free_port(), free_port()
+        self.database_url = self.database_url or f"sqlite:///{self.workdir}/passerelle.db"
+        self.tracker_url = self.tracker_url or f"sqlite:///{self.workdir}/rasa_tracker.db"
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "TRACKER_DATABASE_URL": self.tracker_url,
+            "TRACKER_DIALECT": self.tracker_url.split(":", 1)[0].split("+", 1)[0],
+            "ACTION_SERVER_URL": self.action_url,
+            "RASA_URL": self.rasa_url,
+            "RASA_AUTH_TOKEN": self.auth_token,
+            "LOCK_STORE_TYPE": "in_memory",
+            "REDIS_HOST": "127.0.0.1",
+            "REDIS_PORT": "6379",
+            "REDIS_DB": "1",
+            "SANIC_HOST": "127.0.0.1",
+            "PASSERELLE_SPOOL_DIR": str(self.workdir / "spool"),
+            "FUNNEL_SALT": "test-salt",
+            "DEFAULT_LANGUAGE": "nl",
+            "PYTHONUNBUFFERED": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+        }
+
+    def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
+        log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
+        process = subprocess.Popen(
+            argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.processes[name] = process
+        return process
+
+    def migrate(self) -> None:
+        subprocess.run([str(PY), "-m", "leads", "migrate"], cwd=ROOT, env=self.env, check=True)
+
+    def start_actions(self) -> None:
+        process = self._spawn(
+            "actions", [str(PY), "-m", "rasa_sdk", "--actions", "actions",
+                        "-p", str(self.action_port)])
+        wait_for_http(f"http://127.0.0.1:{self.action_port}/health", 60, process)
+
+    def start_rasa(self) -> None:
+        process = self._spawn("rasa", [
+            str(RASA), "run", "--enable-api", "--auth-token", self.auth_token,
+            "-m", str(self.model), "--endpoints", "endpoints.yml",
+            "--credentials", "credentials.yml", "-i", "127.0.0.1", "-p", str(self.rasa_port),
+        ])
+        wait_for_http(f"{self.rasa_url}/status?token={self.auth_token}", 180, process)
+
+    def stop(self, name: str) -> None:
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+    def stop_rasa(self) -> None:
+        self.stop("rasa")
+
+    def restart_rasa(self) -> None:
+        self.stop_rasa()
+        self.start_rasa()
+
+    def stop_actions(self) -> None:
+        self.stop("actions")
+
+    def start(self) -> None:
+        self.configure()
+        self.migrate()
+        self.start_actions()
+        self.start_rasa()
+
+    def close(self) -> None:
+        for name in list(self.processes):
+            self.stop(name)
+
+    def send(self, sender_id: str, text: str, metadata: dict | None = None) -> list[dict]:
+        response = httpx.post(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender_id, "message": text, "metadata": metadata or {}},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def tracker(self, sender_id: str) -> dict:
+        response = httpx.get(
+            f"{self.rasa_url}/conversations/{sender_id}/tracker",
+            params={"token": self.auth_token}, timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def logs(self, lines: int = 60) -> str:
+        parts = []
+        for log in sorted(self.workdir.glob("*.log")):
+            tail = log.read_text(errors="replace").splitlines()[-lines:]
+            parts.append(f"--- {log.name} ---\n" + "\n".join(tail))
+        return "\n".join(parts)
