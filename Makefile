@@ -30,6 +30,8 @@ export REDIS_DB ?= 1
 export DEFAULT_LANGUAGE ?= nl
 export DASHBOARD_URL ?= http://127.0.0.1:8000
 export SANIC_HOST ?= 127.0.0.1
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL ?= 2
 export RASA_AUTH_TOKEN ADMIN_SECRET_KEY FUNNEL_SALT TELEGRAM_BOT_TOKEN
 
 .PHONY: help run test train chat lint eval-nlu eval-langid bench migrate venvs clean

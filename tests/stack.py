@@ -93,6 +93,7 @@ class Stack:
             "DEFAULT_LANGUAGE": "nl",
             "PYTHONUNBUFFERED": "1",
             "TF_CPP_MIN_LOG_LEVEL": "2",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         }
 
     def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen:

@@ -1,0 +1,117 @@
+"""action_validate_slot_mappings: the reply language, the campaign and the content slots.
+
+Rasa runs it after every user message (action_extract_slots), before a response is chosen,
+so it must stay cheap: the language decision is cached per text, and only slots whose value
+changes are returned.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import unicodedata
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import ValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.content import content_slots
+from actions.language import LANGUAGES, choose_language
+
+CHANGE_LANGUAGE_PAYLOAD_RE = re.compile(r"/change_language(\{.*\})", re.DOTALL)
+
+# What the `language` entity may hold when the NLU synonyms did not map it to a code.
+LANGUAGE_NAMES = {
+    "nl": "nl",
+    "nld": "nl",
+    "nederlands": "nl",
+    "vlaams": "nl",
+    "dutch": "nl",
+    "flemish": "nl",
+    "neerlandais": "nl",
+    "flamand": "nl",
+    "fr": "fr",
+    "fra": "fr",
+    "frans": "fr",
+    "french": "fr",
+    "francais": "fr",
+    "en": "en",
+    "eng": "en",
+    "engels": "en",
+    "english": "en",
+    "anglais": "en",
+}
+
+
+def language_code(name: Any) -> str | None:
+    """"fr", "French", "frans", "Français" → "fr"; None for anything else."""
+    if not isinstance(name, str):
+        return None
+    decomposed = unicodedata.normalize("NFD", name.strip().lower())
+    key = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return LANGUAGE_NAMES.get(key)
+
+
+def explicit_language(message: dict[str, Any]) -> str | None:
+    """The language the person chose: a language button / `/language` payload, or the
+    change_language intent with a language entity."""
+    text = (message.get("text") or "").strip()
+    payload = CHANGE_LANGUAGE_PAYLOAD_RE.fullmatch(text)
+    if payload:
+        try:
+            chosen = json.loads(payload.group(1)).get("language")
+        except (ValueError, AttributeError):
+            chosen = None
+        if language_code(chosen):
+            return language_code(chosen)
+    if (message.get("intent") or {}).get("name") != "change_language":
+        return None
+    for entity in message.get("entities") or []:
+        if entity.get("entity") == "language" and language_code(entity.get("value")):
+            return language_code(entity.get("value"))
+    return None
+
+
+def default_language() -> str:
+    configured = (os.environ.get("DEFAULT_LANGUAGE") or "").strip().lower()
+    return configured if configured in LANGUAGES else "nl"
+
+
+class ValidatePasserelleSlotMappings(ValidationAction):
+    def name(self) -> str:
+        return "action_validate_slot_mappings"
+
+    async def extract_language(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        message = tracker.latest_message or {}
+        text = message.get("text") or ""
+        current = tracker.get_slot("language")
+        language = choose_language(
+            "" if text.lstrip().startswith("/") else text,  # payloads are never detected on
+            explicit=explicit_language(message),
+            current=current,
+            telegram_code=(message.get("metadata") or {}).get("language_code"),
+            default=default_language(),
+        )
+        slots = {"language": language, **content_slots(language)}
+        return {name: value for name, value in slots.items() if tracker.get_slot(name) != value}
+
+    async def extract_campaign(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        campaign = ((tracker.latest_message or {}).get("metadata") or {}).get("campaign")
+        if isinstance(campaign, str) and campaign and campaign != tracker.get_slot("campaign"):
+            return {"campaign": campaign}
+        return {}
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        # None of these slots needs a validate_ step; the parent would log a warning for
+        # every slot without one (all content slots) on every message.
+        return [SlotSet(name, value) for name, value in tracker.slots_to_validate().items()]

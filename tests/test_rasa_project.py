@@ -1,0 +1,61 @@
+"""The Rasa project itself: data validation and the test stories in every language."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.stack import RASA, ROOT, Stack
+
+# Warnings Rasa prints that we understand and accept, each with the reason.
+EXPLAINED_WARNINGS = {
+    # Button-only intents carry no NLU examples on purpose: a button sends the payload.
+    r"intent '(nlu_fallback)' is listed in the domain file, but is not found in the NLU",
+}
+
+
+def test_data_validate_is_clean() -> None:
+    result = subprocess.run(
+        [str(RASA), "data", "validate", "--domain", "domain", "--data", "nlu", "stories",
+         "--config", "config.yml"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    warnings = [line for line in output.splitlines()
+                if "UserWarning" in line or " WARNING " in line]
+    unexplained = [line for line in warnings
+                   if not any(re.search(p, line) for p in EXPLAINED_WARNINGS)]
+    assert not unexplained, "\n".join(unexplained)
+
+
+def test_story_files_cover_every_language() -> None:
+    files = sorted(ROOT.glob("tests/test_stories*.yml"))
+    languages = {re.search(r"_(nl|fr|en)\.yml$", f.name).group(1) for f in files
+                 if re.search(r"_(nl|fr|en)\.yml$", f.name)}
+    assert languages == {"nl", "fr", "en"}
+
+
+def test_stories_pass(stack: Stack, tmp_path: Path) -> None:
+    stories = tmp_path / "stories"
+    stories.mkdir()
+    for file in sorted(ROOT.glob("tests/test_stories*.yml")):
+        (stories / file.name).symlink_to(file)
+    out = tmp_path / "results"
+    result = subprocess.run(
+        [str(RASA), "test", "core", "--stories", str(stories), "--model", str(stack.model),
+         "--endpoints", "endpoints.yml", "--out", str(out), "--no-plot"],
+        cwd=ROOT, env={**stack.env, "TRACKER_DATABASE_URL": f"sqlite:///{tmp_path}/t.db",
+                       "TRACKER_DIALECT": "sqlite"},
+        capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    failed = out / "failed_test_stories.yml"
+    failures = yaml.safe_load(failed.read_text()) if failed.exists() else None
+    if failures and failures.get("stories"):
+        pytest.fail(f"{len(failures['stories'])} test stories failed:\n"
+                    + failed.read_text()[:6000])
