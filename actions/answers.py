@@ -1,0 +1,637 @@
+"""Free-text answers of the motivation check → clean values (PRODUCT.md §5).
+
+Pure functions, no Rasa: every question accepts free text in Dutch, French or English (buttons
+are only shortcuts that send a text these parsers understand, e.g. the value's own key). Each
+parser returns the value, or None when the text holds no usable answer.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import phonenumbers
+
+# --- text helpers -----------------------------------------------------------------------
+
+
+def fold(text: str) -> str:
+    """Lower-case, accents removed, curly apostrophes straightened, spaces collapsed."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'").replace("`", "'"))
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(plain.casefold().split())
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, folded; apostrophes stay inside words (don't, j'ai)."""
+    return re.findall(r"[a-z0-9]+(?:'[a-z0-9]+)*", fold(text))
+
+
+def word_count(text: str) -> int:
+    """How many words a text has (emoji and punctuation are not words)."""
+    return len(re.findall(r"\w+(?:['’-]\w+)*", text or ""))
+
+
+def _has_phrase(folded_words: list[str], phrase: str) -> bool:
+    """True when the words of `phrase` occur consecutively in `folded_words`."""
+    target = words(phrase)
+    size = len(target)
+    return any(folded_words[i : i + size] == target for i in range(len(folded_words) - size + 1))
+
+
+def _first_phrase(folded_words: list[str], phrases: list[str]) -> str | None:
+    return next((phrase for phrase in phrases if _has_phrase(folded_words, phrase)), None)
+
+
+_QUESTION_OPENERS = [
+    # nl
+    "wat", "wie", "waar", "wanneer", "waarom", "hoe", "hoeveel", "hoelang", "welke", "welk",
+    "moet ik", "moet je", "kan ik", "kun je", "kan je", "mag ik", "is het", "is er", "zijn er",
+    "heb ik", "heb je", "krijg ik", "ben ik", "bestaat", "kost", "zit er",
+    # fr
+    "qu'est-ce", "qu'est ce", "est-ce", "est ce", "c'est quoi", "c quoi", "quoi", "qui", "ou",
+    "quand", "pourquoi", "comment", "combien", "quel", "quelle", "quels", "quelles",
+    "dois-je", "faut-il", "puis-je", "peut-on",
+    "y a-t-il", "y a t il", "ai-je",
+    # en
+    "what", "who", "where", "when", "why", "how", "which", "do i", "do you", "does", "did",
+    "can i", "can you", "could", "must i", "should i", "is it", "is there", "are there",
+    "am i", "will i", "would", "have i", "tell me",
+]
+
+
+def looks_like_question(text: str) -> bool:
+    """A question mark, or a sentence that opens like a question ("moet ik...", "how...")."""
+    if "?" in (text or ""):
+        return True
+    tokens = words((text or "").replace("-", " "))
+    openers = [words(opener.replace("-", " ")) for opener in _QUESTION_OPENERS]
+    return any(tokens[: len(opener)] == opener for opener in openers)
+
+
+# The words a request to the bot itself is made of. The NLU is sometimes confidently wrong on
+# answers ("je m'appelle Inès" as human_handoff, "j'ai dix-sept ans" as stop), so a command
+# only counts when the message says it.
+_COMMAND_WORDS: dict[str, list[str]] = {
+    "stop": [
+        "stop", "stoppen", "arret", "arrete", "annul", "cancel", "quit", "pauze", "pause",
+        "genoeg", "ophouden", "hou op", "laisse tomber", "laat maar", "never mind", "enough",
+    ],
+    "human_handoff": [
+        "mens", "persoon", "iemand", "medewerker", "human", "person", "someone", "somebody",
+        "quelqu'un", "quelqu", "humain", "personne", "conseill", "bellen", "bel me", "call",
+        "appel", "telefon", "telephon", "praten", "spreken", "parler", "talk", "speak",
+    ],
+    "forget_me": [
+        "verwijder", "wis", "wissen", "vergeet", "delete", "erase", "forget", "remove",
+        "efface", "supprim", "oubli", "gdpr", "rgpd",
+    ],
+    "privacy": [
+        "privacy", "gegevens", "donnee", "data", "rgpd", "gdpr", "prive", "confidenti",
+        "vertrouwelijk",
+    ],
+    "help": ["help", "hulp", "aide", "commando", "command", "uitleg", "fonctionne", "werkt"],
+    "change_language": [
+        "nederlands", "vlaams", "frans", "engels", "francais", "anglais", "neerlandais",
+        "flamand", "english", "french", "dutch", "flemish", "taal", "langue", "language",
+    ],
+    "bot_challenge": ["bot", "robot", "human", "humain", "mens", "echt", "real", "vrai",
+                      "machine", "chatbot"],
+    "choose_topic": ["onderwerp", "topic", "sujet", "menu", "vraag", "question"],
+}
+
+
+def mentions_command(intent: str | None, text: str) -> bool:
+    """Does the text contain the words of this command (stop, human_handoff, forget_me...)?"""
+    stems = _COMMAND_WORDS.get(intent or "")
+    if not stems:
+        return False
+    tokens = words((text or "").replace("-", " "))
+    for stem in stems:
+        if " " in stem:
+            if _has_phrase(tokens, stem):
+                return True
+        elif any(token == stem or (len(stem) >= 4 and token.startswith(stem))
+                 for token in tokens):
+            return True
+    return False
+
+
+# --- first name -------------------------------------------------------------------------
+
+_NAME_PREFIXES = [
+    "my name is", "my name's", "name's", "my first name is", "call me", "you can call me",
+    "i'm", "i am", "im", "it's", "its", "this is",
+    "mijn naam is", "mijn voornaam is", "ik heet", "ik ben", "noem me", "noem mij",
+    "zeg maar", "ze noemen me", "je m'appelle", "j'm'appelle", "je mappelle",
+    "mon prenom est", "mon nom est", "moi c'est", "moi", "c'est", "appelle-moi", "appelle moi",
+    "je suis", "on m'appelle",
+]
+_GREETINGS = ["hi", "hey", "hello", "hallo", "hoi", "dag", "salut", "bonjour", "coucou", "yo"]
+# Replies that fit the shape of a name but are not one.
+_NOT_NAMES = {
+    "hi", "hey", "hello", "hallo", "hoi", "dag", "salut", "bonjour", "coucou", "yo", "wesh",
+    "ja", "nee", "neen", "yes", "no", "non", "oui", "ouais", "ok", "oke", "okay", "stop",
+    "help", "hulp", "aide", "euh", "uh", "uhm", "hmm", "lol", "test", "niks", "rien",
+    "nothing", "why", "waarom", "pourquoi", "what", "wat", "quoi", "merci", "thanks",
+    "bedankt", "dank je", "sorry", "pardon", "idk", "jsp", "bye", "doei", "ciao",
+}
+# A "name" with one of these words is a request to the bot ("talk to human", "bel me").
+_NOT_NAME_WORDS = {
+    "human", "person", "persoon", "mens", "iemand", "someone", "humain", "personne", "stop",
+    "help", "hulp", "aide", "bot", "robot", "menu", "cancel", "annuler", "delete", "verwijder",
+    "me", "mij", "moi", "talk", "praten", "parler", "bel", "call", "appelle",
+}
+_NAME_SHAPE = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
+
+
+def parse_first_name(text: str) -> str | None:
+    """A first name of 1–50 letters (spaces, - and ' allowed), without "my name is" & co."""
+    if looks_like_question(text or ""):
+        return None
+    name = " ".join((text or "").replace("’", "'").split()).strip(" .,!?:;\"")
+    name = _strip_greeting(name)
+    name = _strip_name_prefix(name).strip(" .,!?:;\"")
+    if not name or len(name) > 50 or not _NAME_SHAPE.match(name) or fold(name) in _NOT_NAMES:
+        return None
+    if len(name.split()) > 4 or parse_yes_no_unknown(name) is not None:
+        return None  # "ik weet het niet", "ok": a reply, not a name
+    if _NOT_NAME_WORDS & set(words(name)):
+        return None
+    if fold(name) in _CAMPUS_CITY_NAMES:
+        return None  # "Anvers": a city, the person is ahead of the questions
+    return _tidy_case(name)
+
+
+def _strip_greeting(text: str) -> str:
+    first, _, rest = text.partition(" ")
+    if rest and fold(first).strip(",!") in _GREETINGS:
+        return rest.lstrip(" ,!")
+    return text
+
+
+def _strip_name_prefix(text: str) -> str:
+    folded = fold(text)
+    for prefix in sorted(_NAME_PREFIXES, key=len, reverse=True):
+        if folded.startswith(prefix + " ") or folded.startswith(prefix + ","):
+            return text[len(prefix) + 1 :].strip(" ,:")
+    return text
+
+
+def _tidy_case(name: str) -> str:
+    if name != name.lower():
+        return name
+    return re.sub(r"(^|[ '\-])([^\W\d_])", lambda m: m.group(1) + m.group(2).upper(), name)
+
+
+# --- age --------------------------------------------------------------------------------
+
+MIN_AGE, MAX_AGE = 14, 99
+
+
+def _number_words() -> dict[str, int]:
+    """Number words 14–40 in nl, fr and en, folded and without spaces or hyphens."""
+    table: dict[str, int] = {}
+    nl_units = ["een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen"]
+    nl_teens = ["veertien", "vijftien", "zestien", "zeventien", "achttien", "negentien"]
+    fr_units = ["un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf"]
+    fr_teens = ["quatorze", "quinze", "seize", "dixsept", "dixhuit", "dixneuf"]
+    en_units = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    en_teens = ["fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+    for offset, (nl, fr, en) in enumerate(zip(nl_teens, fr_teens, en_teens, strict=True)):
+        table.update({nl: 14 + offset, fr: 14 + offset, en: 14 + offset})
+    tens = {20: ("twintig", "vingt", "twenty"), 30: ("dertig", "trente", "thirty"),
+            40: ("veertig", "quarante", "forty")}
+    for value, (nl_ten, fr_ten, en_ten) in tens.items():
+        table.update({nl_ten: value, fr_ten: value, en_ten: value})
+        if value == 40:
+            continue
+        for unit in range(1, 10):
+            nl_unit, fr_unit, en_unit = nl_units[unit - 1], fr_units[unit - 1], en_units[unit - 1]
+            table[f"{nl_unit}en{nl_ten}"] = value + unit  # tweeëntwintig folds to tweeentwintig
+            table[f"{fr_ten}{fr_unit}"] = value + unit
+            if unit == 1:
+                table[f"{fr_ten}etun"] = value + 1
+            table[f"{en_ten}{en_unit}"] = value + unit
+    return table
+
+
+NUMBER_WORDS = _number_words()
+
+
+def parse_age(text: str) -> int | None:
+    """An age 14–99 from "19", "I'm 19", "19 jaar", "j'ai 19 ans" or a number word 14–40."""
+    numbers = [int(n) for n in re.findall(r"(?<![\d.,])\d{1,3}(?![\d.,]\d)", text or "")]
+    if re.search(r"\d{4,}", text or "") or len(numbers) > 2:
+        return None  # a year, a phone number or a list of numbers is not an age
+    if numbers:
+        return next((n for n in numbers if MIN_AGE <= n <= MAX_AGE), None)
+    return _age_from_words(words(text or ""))
+
+
+def _age_from_words(tokens: list[str]) -> int | None:
+    parts = [part for token in tokens for part in token.replace("'", " ").split()]
+    for size in (4, 3, 2, 1):  # the longest match first: "vingt et un" before "vingt"
+        for start in range(len(parts) - size + 1):
+            value = NUMBER_WORDS.get("".join(parts[start : start + size]))
+            if value is not None:
+                return value
+    return None
+
+
+# --- campus -----------------------------------------------------------------------------
+
+OTHER_CAMPUS = "other"
+
+CAMPUS_ALIASES: dict[str, list[str]] = {
+    "brussels": [
+        "brussels", "brussel", "bruxelles", "bruxelle", "brussles", "brusels", "brussel stad",
+        "bxl", "brux", "brüssel", "brussell", "brusselles", "bruxel", "bruxells",
+        # municipalities of the Brussels region: their campus is Brussels
+        "anderlecht", "molenbeek", "schaerbeek", "schaarbeek", "ixelles", "elsene",
+        "etterbeek", "uccle", "ukkel", "forest", "vorst", "jette", "saint-gilles",
+        "sint-gillis", "evere", "laeken", "laken", "koekelberg", "ganshoren",
+        "berchem-sainte-agathe", "woluwe", "auderghem", "oudergem", "watermael-boitsfort",
+        "saint-josse", "sint-joost", "haren", "neder-over-heembeek",
+    ],
+    "antwerp": [
+        "antwerpen", "antwerp", "anvers", "antwerpe", "antwerpn", "antwerpem", "antwerbe",
+        "a'pen", "borgerhout", "deurne", "merksem", "hoboken", "berchem", "wilrijk",
+    ],
+    "ghent": ["gent", "ghent", "gand", "gentbrugge", "ledeberg", "sint-amandsberg"],
+    "liege": ["liege", "liège", "liége", "luik", "lüttich", "luttich", "seraing", "herstal"],
+    "charleroi": ["charleroi", "charlerois", "charlroi", "charleroy", "carolo", "marcinelle"],
+}
+
+OTHER_ALIASES = [
+    "other", "another", "another city", "elsewhere", "somewhere else", "none", "none of these",
+    "andere", "ander", "anders", "ergens anders", "een andere", "geen van deze",
+    "autre", "autres", "ailleurs", "une autre", "aucune", "aucun",
+    # Belgian cities without a campus
+    "leuven", "louvain", "louvain-la-neuve", "mechelen", "malines", "brugge", "bruges",
+    "hasselt", "genk", "namur", "namen", "mons", "bergen", "kortrijk", "courtrai", "oostende",
+    "ostende", "ostend", "aalst", "alost", "sint-niklaas", "roeselare", "tournai", "doornik",
+    "arlon", "aarlen", "wavre", "waver", "verviers", "ottignies", "nivelles", "nijvel",
+    "turnhout", "lier", "dendermonde", "tienen", "tirlemont", "ieper", "ypres", "la louviere",
+    "eupen", "bastogne", "vilvoorde", "zaventem", "halle", "ninove", "lokeren", "geel",
+    "beringen", "tongeren", "sint-truiden", "waregem", "knokke", "de panne", "dinant",
+    "huy", "binche", "mouscron", "moeskroen", "soignies", "ath", "waterloo",
+    "braine", "gembloux", "vise", "maaseik", "lommel", "zottegem", "eeklo",
+    "maastricht", "lille", "rijsel", "paris", "amsterdam", "rotterdam", "luxembourg",
+]
+
+
+_CAMPUS_CITY_NAMES = {
+    "brussel", "bruxelles", "brussels", "antwerpen", "anvers", "antwerp", "gent", "gand",
+    "ghent", "luik", "liege", "charleroi",
+}
+
+
+def _campus_phrases() -> list[tuple[str, str]]:
+    pairs = [(alias, key) for key, aliases in CAMPUS_ALIASES.items() for alias in aliases]
+    pairs += [(key, key) for key in CAMPUS_ALIASES]
+    return sorted(pairs, key=lambda pair: len(words(pair[0])), reverse=True)
+
+
+_CAMPUS_PHRASES = _campus_phrases()
+# Typos are matched against the city names themselves (not the municipalities).
+_FUZZY_CAMPUS = {
+    "brussels": "brussels", "brussel": "brussels", "bruxelles": "brussels",
+    "antwerpen": "antwerp", "antwerp": "antwerp", "anvers": "antwerp",
+    "ghent": "ghent", "liege": "liege", "charleroi": "charleroi",
+}
+
+
+def parse_campus(text: str) -> str | None:
+    """The campus key (brussels, antwerp, ghent, liege, charleroi) or "other"."""
+    tokens = words(text or "")
+    found = _first_campus(tokens) or _fuzzy_campus(tokens)
+    if found:
+        return found
+    if _first_phrase(tokens, OTHER_ALIASES):
+        return OTHER_CAMPUS
+    return None
+
+
+def _first_campus(tokens: list[str]) -> str | None:
+    """The campus mentioned first in the text (a campus wins over "other")."""
+    best: tuple[int, str] | None = None
+    for alias, key in _CAMPUS_PHRASES:
+        target = words(alias)
+        for i in range(len(tokens) - len(target) + 1):
+            if tokens[i : i + len(target)] == target:
+                if best is None or i < best[0]:
+                    best = (i, key)
+                break
+    return best[1] if best else None
+
+
+def _fuzzy_campus(tokens: list[str]) -> str | None:
+    """Typos: "Antwerpn", "Brusells", "Charlerio" (only words of 5+ letters)."""
+    for token in tokens:
+        if len(token) < 5:
+            continue
+        match = difflib.get_close_matches(token, list(_FUZZY_CAMPUS), n=1, cutoff=0.85)
+        if match:
+            return _FUZZY_CAMPUS[match[0]]
+    return None
+
+
+# --- yes / no / unknown -----------------------------------------------------------------
+
+_UNKNOWN = [
+    "geen idee", "geen flauw idee", "geen benul", "weet niet", "weet het niet", "weet ik niet",
+    "weet ik nie", "weet nie", "geen idee eigenlijk", "misschien", "twijfel", "niet zeker",
+    "ik twijfel", "kweetnie", "kweet niet", "kweenie", "ik weet het nog niet",
+    "je sais pas", "je ne sais pas", "sais pas", "chais pas", "jsp", "j'sais pas", "aucune idee",
+    "peut-etre", "peut etre", "pas sur", "pas sure", "pas certain", "pas certaine",
+    "je sais plus", "ca depend", "je doute", "j'hesite", "hesite", "jhesite", "je ne sais plus",
+    "idk", "i don't know", "i dont know", "don't know", "dont know", "dunno", "not sure",
+    "maybe", "no idea", "unsure", "perhaps", "not certain", "no clue", "i'm not sure",
+    "unknown", "dont no", "depends", "it depends", "hangt ervan af", "hangt af",
+]
+_YES_DESPITE_NEGATION = [
+    "no problem", "no worries", "no prob", "why not", "geen probleem", "geen punt",
+    "geen zorgen", "waarom niet", "pas de probleme", "pas de souci", "pas de soucis",
+    "sans probleme", "sans souci", "pourquoi pas", "aucun probleme", "aucun souci",
+    "no doubt", "sans aucun doute", "zonder twijfel", "no problemo", "pas de prob",
+]
+_NO = [
+    "nee", "neen", "nope", "nah", "nan", "no", "non", "niet", "nooit", "never", "jamais",
+    "not", "pas", "geen", "nein", "nie", "nee hoor", "noo", "nooo", "nop", "nea", "neuh",
+    "not really", "not yet", "nog niet", "pas encore", "pas vraiment", "pas du tout",
+    "niet echt", "helemaal niet", "absolutely not", "no way", "certainly not", "denk het niet",
+    "je crois pas", "je pense pas", "i don't think so", "i dont think so", "rather not",
+    "liever niet", "plutot pas", "pas trop", "ik ben niet", "no thanks", "non merci",
+]
+_YES = [
+    "ja", "jaa", "jaja", "ja hoor", "jep", "jup", "jip", "yep", "yes", "yess", "yes!", "yeah",
+    "ya", "yup", "ye", "yea", "sure", "of course", "ofc", "tuurlijk", "natuurlijk",
+    "zeker", "zeker weten", "uiteraard", "oke", "ok", "okay", "okey", "okido", "oki",
+    "akkoord", "prima", "goed", "dat mag", "mag", "is goed", "da's goed", "top", "graag",
+    "oui", "ouais", "ouai", "oue", "wi", "oui oui", "carrement", "bien sur", "evidemment",
+    "absolument", "d'accord", "dac", "dacc", "daccord", "c'est bon", "ca marche", "volontiers",
+    "grave", "bien entendu", "certainement", "exact", "exactement", "bien sur que oui",
+    "definitely", "absolutely", "certainly", "of course", "yes please", "alright", "fine",
+    "go", "let's go", "lets go", "deal", "correct", "right", "true", "klopt", "juist",
+    "ik denk het wel", "je pense que oui", "i think so", "i guess so", "affirmative",
+    "ingeschreven", "inscrit", "inscrite", "registered", "signed up", "ik ben ingeschreven",
+    "je suis inscrit", "i am registered", "i'm registered", "dat lukt", "ca va aller",
+    "all good", "good",
+    "looks good", "perfect", "perfecto", "parfait", "nickel", "tout est bon", "c'est ok",
+    "c'est correct", "correct", "in orde", "alles klopt", "allemaal juist", "dat klopt",
+]
+_YES_EMOJI = ("👍", "✅", "👌", "💪", "🙌", "✔")
+_NO_EMOJI = ("👎", "❌", "🙅")
+
+
+def parse_yes_no_unknown(text: str) -> str | None:
+    """"yes", "no" or "unknown" from a free-text reply ("ja hoor", "pas vraiment", "idk")."""
+    tokens = words(text or "")
+    folded = fold(text or "")
+    if _first_phrase(tokens, _UNKNOWN) or folded.strip() in {"?", "??", "???", "🤷", "🤷‍♂️"}:
+        return "unknown"
+    if _first_phrase(tokens, _YES_DESPITE_NEGATION):
+        return "yes"
+    if _first_phrase(tokens, _NO) or any(t.endswith("n't") for t in tokens):
+        return "no"
+    if _first_phrase(tokens, _YES):
+        return "yes"
+    if any(mark in (text or "") for mark in _NO_EMOJI):
+        return "no"
+    if any(mark in (text or "") for mark in _YES_EMOJI):
+        return "yes"
+    return None
+
+
+# --- situation --------------------------------------------------------------------------
+
+SITUATIONS = ("job_seeker", "student", "employed", "other")
+
+_SITUATION_PHRASES: list[tuple[str, list[str]]] = [
+    ("job_seeker", [
+        "job_seeker", "werkzoekend", "werkzoekende", "werkloos", "zonder werk", "geen werk",
+        "geen job", "zoek werk", "zoek een job", "zoek job", "op zoek naar werk",
+        "op zoek naar een job", "job zoeken", "werk zoeken", "stempel", "stempelen", "dop",
+        "uitkering", "werkloosheid", "chomage", "chomeur", "chomeuse", "sans emploi",
+        "demandeur d'emploi", "demandeuse d'emploi", "cherche du travail", "cherche un travail",
+        "cherche un emploi", "cherche du boulot", "cherche un boulot", "cherche un job",
+        "pas de travail", "pas de boulot", "pas d'emploi", "sans boulot", "sans travail",
+        "au chomage", "unemployed", "job seeker", "jobseeker", "job seeking",
+        "looking for a job", "looking for work", "looking for job", "no job", "out of work",
+        "between jobs", "jobless", "without a job", "without work", "searching for a job",
+        "cpas", "ocmw", "leefloon", "revenu d'integration",
+    ]),
+    ("student", [
+        "student", "studente", "studeer", "studeren", "op school", "naar school", "school",
+        "hogeschool", "universiteit", "unief", "unif", "secundair", "middelbaar", "ik leer",
+        "etudiant", "etudiante", "etudie", "etudes", "ecole", "lycee", "fac", "universite",
+        "college", "en cours", "secondaire", "haute ecole", "studying", "at school", "study",
+        "university", "uni", "pupil", "in school", "high school", "studies",
+    ]),
+    ("employed", [
+        "employed", "ik werk", "werk", "aan het werk", "job", "een job", "werknemer", "bediende",
+        "arbeider", "interim", "uitzendwerk", "deeltijds", "voltijds", "ik heb werk",
+        "travaille", "je bosse", "bosse", "boulot", "emploi", "salarie", "salariee", "ouvrier",
+        "employe", "employee", "interimaire", "mi-temps", "temps plein", "travail",
+        "working", "i work", "work", "part-time", "part time", "full-time", "full time",
+        "a job", "have a job", "jobs", "freelance", "zelfstandige", "independant",
+    ]),
+    ("other", [
+        "other", "andere", "anders", "iets anders", "autre", "autre chose", "something else",
+        "niks", "niets", "rien", "nothing", "thuis", "at home", "a la maison", "ziek",
+        "malade", "sick", "ill", "mama", "papa", "parent", "moeder", "mere", "father",
+        "gap year", "sabbat", "pauze", "pause", "break", "vrijwilliger", "benevole",
+        "volunteer", "zorg", "soins", "care",
+    ]),
+]
+
+
+def parse_situation(text: str) -> str | None:
+    """job_seeker, student, employed or other from what someone says they do now."""
+    tokens = words(text or "")
+    for key, phrases in _SITUATION_PHRASES:
+        if _first_phrase(tokens, phrases):
+            return key
+    return None
+
+
+# --- experience -------------------------------------------------------------------------
+
+EXPERIENCES = ("none", "some", "a_lot")
+
+_EXPERIENCE_SOME_DESPITE_A_LOT = [
+    "niet veel", "niet zo veel", "niet zoveel", "pas beaucoup", "pas trop", "not much",
+    "not a lot", "not that much", "not really much", "pas enormement", "niet echt veel",
+]
+_EXPERIENCE_A_LOT = [
+    "a_lot", "veel", "heel veel", "vaak", "jaren", "al jaren", "ervaren", "expert", "pro",
+    "professioneel", "beaucoup", "souvent", "plein", "des annees", "depuis des annees",
+    "a lot", "lots", "loads", "much", "plenty", "years", "for years", "experienced", "tons",
+    "enorm", "enormement", "every day", "elke dag", "tous les jours", "daily",
+]
+_EXPERIENCE_NONE = [
+    "none", "nooit", "nog nooit", "never", "jamais", "nothing", "niks", "niets", "rien",
+    "geen", "zero", "nul", "no experience", "geen ervaring", "aucune experience",
+    "pas du tout", "not at all", "helemaal niet", "not yet", "nog niet", "pas encore",
+]
+_EXPERIENCE_SOME = [
+    "some", "een beetje", "beetje", "wat", "soms", "een paar keer", "paar keer", "ooit",
+    "geprobeerd", "a bit", "a little", "bit", "once", "few times", "a few", "tried",
+    "un peu", "un petit peu", "quelques", "deja essaye", "essaye", "parfois", "une fois",
+    "sometimes", "scratch", "html", "css", "python", "javascript", "java", "tutorial",
+    "tutorials", "youtube", "school", "ecole", "cours", "les", "lessen", "course", "minecraft",
+    "roblox", "arduino", "excel", "php", "c++", "c#", "sql",
+]
+
+
+def parse_experience(text: str) -> str | None:
+    """none, some or a_lot: has the person ever tried coding?"""
+    tokens = words(text or "")
+    if _first_phrase(tokens, _EXPERIENCE_SOME_DESPITE_A_LOT):
+        return "some"
+    if _first_phrase(tokens, _EXPERIENCE_A_LOT):
+        return "a_lot"
+    if _first_phrase(tokens, _EXPERIENCE_NONE):
+        return "none"
+    if _first_phrase(tokens, _EXPERIENCE_SOME):
+        return "some"
+    yes_no = parse_yes_no_unknown(text)
+    return {"yes": "some", "no": "none"}.get(yes_no or "")
+
+
+# --- commitment -------------------------------------------------------------------------
+
+_UNSURE = [
+    "unsure", "moeilijk", "lastig", "zwaar", "difficult", "hard", "tough", "complique",
+    "dur", "difficile", "ik probeer", "ik ga het proberen", "ik zal proberen", "je vais essayer",
+    "j'essaierai", "i'll try", "ill try", "i will try", "i can try", "we'll see", "we zien wel",
+    "on verra", "je pense", "normalement", "normaal gezien", "normally", "probably",
+    "waarschijnlijk", "probablement", "a voir", "te zien",
+]
+
+
+def parse_commitment(text: str) -> str | None:
+    """yes, no or unsure: can the person commit to 7 months full-time plus an internship?"""
+    tokens = words(text or "")
+    if fold(text or "").strip(" .!") in ("yes", "no", "unsure"):
+        return fold(text).strip(" .!")
+    answer = parse_yes_no_unknown(text)
+    if answer == "unknown":
+        return "unsure"
+    if _first_phrase(tokens, _UNSURE) and answer != "no":
+        return "unsure"
+    return answer
+
+
+# --- contact ----------------------------------------------------------------------------
+
+_EMAIL = re.compile(
+    r"^[a-z0-9](?:[a-z0-9._%+'\-]*[a-z0-9_%+\-])?@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?"
+    r"(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\.[a-z]{2,24}$"
+)
+_PHONE_CHARS = re.compile(r"\+?[\d][\d\s./()\-]{5,}\d")
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A parsed contact: kind "email" or "phone" and the clean value, or a reason why not.
+
+    reason: "email_invalid", "phone_invalid" or "missing" (neither an e-mail nor a number).
+    """
+
+    kind: str | None = None
+    value: str | None = None
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.value is not None
+
+
+def parse_contact(text: str, region: str = "BE") -> Contact:
+    """An e-mail address (lower-cased) or a phone number in E.164 (Belgian by default)."""
+    text = (text or "").strip()
+    if "@" in text:
+        return _parse_email(text)
+    digits = re.sub(r"\D", "", text)
+    if len(digits) >= 6:
+        return _parse_phone(text, region)
+    return Contact(reason="missing")
+
+
+def _parse_email(text: str) -> Contact:
+    candidates = [token.strip(".,;:!?()<>[]\"'") for token in text.split() if "@" in token]
+    address = fold(candidates[0]) if candidates else ""
+    if address.startswith("mailto:"):
+        address = address[len("mailto:") :]
+    if len(address) <= 254 and _EMAIL.match(address) and ".." not in address:
+        return Contact(kind="email", value=address)
+    return Contact(kind="email", reason="email_invalid")
+
+
+def _parse_phone(text: str, region: str) -> Contact:
+    match = _PHONE_CHARS.search(text)
+    candidate = match.group(0) if match else text
+    try:
+        number = phonenumbers.parse(candidate, region)
+    except phonenumbers.NumberParseException:
+        return Contact(kind="phone", reason="phone_invalid")
+    if not phonenumbers.is_valid_number(number):
+        return Contact(kind="phone", reason="phone_invalid")
+    return Contact(
+        kind="phone",
+        value=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+    )
+
+
+# --- which answer to change (the summary's "edit") ----------------------------------------
+
+_FIELD_WORDS: dict[str, list[str]] = {
+    "first_name": ["naam", "voornaam", "name", "first name", "prenom", "nom", "firstname"],
+    "age": ["leeftijd", "age", "oud", "old", "jaar", "ans", "years"],
+    "campus": ["campus", "stad", "city", "ville", "locatie", "plaats", "lieu", "location"],
+    "situation": ["situatie", "situation", "statut", "status", "bezigheid", "occupation"],
+    "registered": [
+        "inschrijving", "ingeschreven", "registration", "registered", "inscription", "inscrit",
+        "inscrite", "vdab", "actiris", "forem", "bruxelles formation",
+    ],
+    "experience": ["ervaring", "experience"],
+    "motivation": ["motivatie", "motivation", "waarom", "why", "pourquoi", "reden", "raison",
+                   "reason"],
+    "commitment": [
+        "7 maanden", "zeven maanden", "7 mois", "sept mois", "7 months", "seven months",
+        "engagement", "commitment", "beschikbaar", "beschikbaarheid", "disponible",
+        "disponibilite", "available", "availability", "voltijds", "temps plein", "full-time",
+        "full time",
+    ],
+    "contact": [
+        "contact", "nummer", "telefoon", "telefoonnummer", "gsm", "gsm-nummer", "phone",
+        "number", "email", "e-mail", "mail", "mailadres", "e-mailadres", "numero", "telephone",
+        "portable", "adresse", "address", "emailadres",
+    ],
+    "consent": ["toestemming", "consent", "consentement", "accord", "privacy", "permission"],
+}
+_EDIT_WORDS = [
+    "aanpassen", "wijzigen", "veranderen", "verbeteren", "fout", "mis", "change", "edit",
+    "modify", "fix", "wrong", "correct it", "update", "modifier", "changer", "corriger", "faux",
+    "erreur", "iets aanpassen", "change something", "pas juste",
+]
+
+CHECK_FIELDS = tuple(_FIELD_WORDS)
+
+
+def parse_check_field(text: str) -> str | None:
+    """Which answer someone wants to change: a slot name of the check, or None."""
+    tokens = words((text or "").replace("-", " "))
+    for field_name, phrases in _FIELD_WORDS.items():
+        if _first_phrase(tokens, [phrase.replace("-", " ") for phrase in phrases]):
+            return field_name
+    return None
+
+
+def wants_to_edit(text: str) -> bool:
+    """"iets aanpassen", "change something", "c'est faux": the summary is not right."""
+    return bool(_first_phrase(words(text or ""), _EDIT_WORDS))

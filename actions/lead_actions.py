@@ -1,0 +1,206 @@
+"""What happens after the check, a request for a person, and forget-me (PRODUCT.md §5.1, §6, §7).
+
+- action_save_lead: score the confirmed check, save the lead (only with consent: without it
+  nothing personal is stored, only anonymous funnel counts) and say what happens next.
+- action_request_handoff: after handoff_form collected a contact and consent, flag the lead for
+  a person and say when to expect an answer.
+- action_forget: erase the lead and reset the conversation's slots; a custom payload
+  {"passerelle": "erase_tracker"} asks the front end to erase the Rasa tracker too.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT
+from rasa_sdk.types import DomainDict
+
+from actions.check_form import (
+    CHECK_SLOTS,
+    HELPER_SLOTS,
+    REASK,
+    UNDER_AGE,
+    language_of,
+    record_funnel,
+)
+from actions.scoring import ScoreResult, score
+
+log = logging.getLogger(__name__)
+
+ERASE_TRACKER_PAYLOAD = {"passerelle": "erase_tracker"}
+
+
+def contact_kind(contact: str | None) -> str | None:
+    if not contact:
+        return None
+    return "email" if "@" in contact else "phone"
+
+
+def telegram_user_id(tracker: Tracker) -> int | None:
+    """The Telegram user id from the most recent message metadata that has one."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        value = (event.get("metadata") or {}).get("telegram_user_id")
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.isdigit():
+            return int(value)
+    return None
+
+
+def campaign_of(tracker: Tracker) -> str | None:
+    campaign = tracker.get_slot("campaign")
+    if campaign:
+        return str(campaign)
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    value = metadata.get("campaign")
+    return str(value) if value else None
+
+
+def check_answers(tracker: Tracker) -> dict[str, Any]:
+    return {name: tracker.get_slot(name) for name in CHECK_SLOTS}
+
+
+def cleared(names: tuple[str, ...] | list[str]) -> list[EventType]:
+    return [SlotSet(name, None) for name in names]
+
+
+class ActionSaveLead(Action):
+    """Runs when the check is complete (and confirmed, when there was consent)."""
+
+    def name(self) -> str:
+        return "action_save_lead"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        answers = check_answers(tracker)
+        result = score(answers)
+        record_funnel("check_completed", tracker)
+        if answers["consent"] is not True:
+            dispatcher.utter_message(response="utter_check_no_consent")
+            # nothing personal stays behind, not even in the conversation's slots
+            return cleared(CHECK_SLOTS + HELPER_SLOTS)
+        save(tracker, answers, result)
+        if result.qualified:
+            record_funnel("qualified", tracker)
+            dispatcher.utter_message(response="utter_check_qualified")
+        elif _age(answers["age"]) < UNDER_AGE:
+            dispatcher.utter_message(response="utter_check_nurture_young")
+        else:
+            dispatcher.utter_message(response="utter_check_nurture")
+        return [SlotSet("check_done", True), SlotSet(REASK, None)]
+
+
+def save(tracker: Tracker, answers: dict[str, Any], result: ScoreResult) -> None:
+    from leads.repository import LeadInput, save_lead  # the database layer, loaded when used
+
+    lead = LeadInput(
+        sender_id=tracker.sender_id,
+        telegram_user_id=telegram_user_id(tracker),
+        first_name=answers["first_name"],
+        age=_age(answers["age"]) or None,
+        campus=answers["campus"],
+        situation=answers["situation"],
+        registered=answers["registered"],
+        experience=answers["experience"],
+        motivation=answers["motivation"],
+        commitment=answers["commitment"],
+        contact_kind=contact_kind(answers["contact"]),
+        contact=answers["contact"],
+        consent=True,
+        score=result.score,
+        score_breakdown=dict(result.breakdown),
+        qualified=result.qualified,
+        status=result.status,
+        language=language_of(tracker),
+        campaign=campaign_of(tracker),
+    )
+    try:
+        saved = save_lead(lead)
+    except Exception:  # a bug must not leave the young person without an answer
+        log.exception("lead of %s not saved", tracker.sender_id)
+        return
+    log.info("lead saved=%s spooled=%s id=%s", saved.saved, saved.spooled, saved.lead_id)
+
+
+def _age(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+class ActionRequestHandoff(Action):
+    """Runs when handoff_form is complete: contact + handoff_consent are known."""
+
+    def name(self) -> str:
+        return "action_request_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        contact = tracker.get_slot("contact")
+        if tracker.get_slot("handoff_consent") is not True or not contact:
+            dispatcher.utter_message(response="utter_handoff_no_consent")
+            keep_contact = tracker.get_slot("consent") is True
+            return cleared(["handoff_consent", REASK] + ([] if keep_contact else ["contact"]))
+        from leads.repository import request_handoff  # the database layer, loaded when used
+
+        try:
+            request_handoff(
+                tracker.sender_id,
+                language=language_of(tracker),
+                campaign=campaign_of(tracker),
+                contact_kind=contact_kind(contact),
+                contact=contact,
+                first_name=tracker.get_slot("first_name"),
+                telegram_user_id=telegram_user_id(tracker),
+                consent=True,
+            )
+            record_funnel("handoff", tracker)
+        except Exception:  # a bug must not leave the young person without an answer
+            log.exception("handoff of %s not recorded", tracker.sender_id)
+        dispatcher.utter_message(response="utter_handoff_done")
+        events = cleared(["handoff_consent", REASK])
+        if check_in_progress(tracker):
+            # as an action of its own, so the rule "yes → finish the check" can follow it
+            events.append(FollowupAction("utter_handoff_continue_check"))
+        return events
+
+
+def check_in_progress(tracker: Tracker) -> bool:
+    """Some answers of a check that is not finished yet."""
+    if tracker.get_slot("check_done"):
+        return False
+    return any(tracker.get_slot(name) is not None for name in CHECK_SLOTS if name != "contact")
+
+
+class ActionForget(Action):
+    """GDPR erase after the person confirmed (utter_forget_confirm → affirm)."""
+
+    def name(self) -> str:
+        return "action_forget"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        from leads.repository import erase_lead  # the database layer, loaded when used
+
+        try:
+            erase_lead(tracker.sender_id, actor="user")
+        except Exception:
+            log.exception("erase of %s failed", tracker.sender_id)
+            raise  # Rasa then answers with its fallback; the person can ask again
+        dispatcher.utter_message(response="utter_forget_done")
+        dispatcher.utter_message(json_message=ERASE_TRACKER_PAYLOAD)
+        events: list[EventType] = []
+        if tracker.active_loop_name:
+            events.append(ActiveLoop(None))
+        events += cleared([REQUESTED_SLOT, "handoff_consent", *CHECK_SLOTS, *HELPER_SLOTS])
+        return events

@@ -1,0 +1,100 @@
+"""`python -m leads migrate | export --jsonl|--csv [-o FILE] | flush-spool | purge`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from leads.db import database_url
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    return int(args.run(args) or 0)
+
+
+def _migrate(_args: argparse.Namespace) -> int:
+    from leads.migrate import current_revision, upgrade
+
+    before = current_revision()
+    upgrade()
+    after = current_revision()
+    change = "up to date" if before == after else f"upgraded from {before or 'empty'}"
+    print(f"database schema at revision {after} ({change})", file=sys.stderr)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from leads.export import write_csv, write_jsonl
+
+    write = write_csv if args.csv else write_jsonl
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as out:
+            count = write(out)
+    else:
+        sys.stdout.reconfigure(newline="")  # type: ignore[attr-defined]
+        count = write(sys.stdout)
+    print(f"{count} leads exported", file=sys.stderr)
+    return 0
+
+
+def _flush_spool(_args: argparse.Namespace) -> int:
+    from leads.spool import flush
+
+    result = flush()
+    print(
+        f"spool: {result.written} written, {result.rejected} set aside, "
+        f"{result.remaining} waiting" + (" (database unreachable)" if result.outage else ""),
+        file=sys.stderr,
+    )
+    return 1 if result.outage or result.busy else 0
+
+
+def _purge(_args: argparse.Namespace) -> int:
+    from leads.retention import purge
+
+    report = purge()
+    print(
+        f"retention: {report.leads_erased} nurture leads erased "
+        f"(>{report.nurture_days:g} days), {report.conversations_purged} conversations "
+        f"purged (>{report.conversation_days:g} days)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m leads", description=f"Passerelle lead store ({_safe_url()})"
+    )
+    commands = parser.add_subparsers(required=True, metavar="command")
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)
+    export = commands.add_parser("export", help="export every lead (JSON Lines or CSV)")
+    kind = export.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--jsonl", action="store_true", help="one JSON object per line")
+    kind.add_argument("--csv", action="store_true", help="CSV, safe for spreadsheets")
+    export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    export.set_defaults(run=_export)
+    commands.add_parser("flush-spool", help="write spooled leads to the database").set_defaults(
+        run=_flush_spool
+    )
+    commands.add_parser("purge", help="apply the retention periods").set_defaults(run=_purge)
+    return parser
+
+
+def _safe_url() -> str:
+    """The database URL without its password, for help texts."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(database_url()).render_as_string(hide_password=True)
+    except Exception:
+        return "DATABASE_URL"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
