@@ -66,13 +66,13 @@ def main(argv: list[str]) -> int:
     cases = load_cases(data)
     predictions = asyncio.run(predict(model, [case["text"] for case in cases]))
     by_lang: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for case, pred in zip(cases, predictions):
+    for case, pred in zip(cases, predictions, strict=True):
         by_lang[case["lang"]].append((case["label"], pred))
 
     print(f"model: {model.name}  data: {data} ({len(cases)} utterances)")
     f1_per_lang = {}
     for lang in sorted(by_lang):
-        gold, pred = zip(*by_lang[lang])
+        gold, pred = zip(*by_lang[lang], strict=True)
         accuracy = sum(g == p for g, p in by_lang[lang]) / len(gold)
         f1_per_lang[lang] = macro_f1(list(gold), list(pred))
         print(f"{lang}: n={len(gold)} accuracy={accuracy:.4f} macro_f1={f1_per_lang[lang]:.4f}")
@@ -82,7 +82,7 @@ def main(argv: list[str]) -> int:
         print("most frequent confusions (lang: gold -> predicted  count):")
         for (lang, gold, pred), count in confusions.most_common(25):
             print(f"  {lang}: {gold} -> {pred}  {count}")
-    errors = [(c, p) for c, p in zip(cases, predictions) if c["label"] != p]
+    errors = [(c, p) for c, p in zip(cases, predictions, strict=True) if c["label"] != p]
     for case, pred in errors[:40]:
         print(f"  x [{case['lang']}] {case['text']!r}: {case['label']} -> {pred}")
     print(f"macro_f1_min={min(f1_per_lang.values()):.4f}")

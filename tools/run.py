@@ -37,7 +37,7 @@ def main() -> int:
     print("Stop everything with Ctrl-C.\n", flush=True)
     honcho = ROOT / ".venv" / "bin" / "honcho"
     os.chdir(ROOT)
-    os.execve(str(honcho), [str(honcho), "start", "-f", "Procfile", *processes], env)
+    os.execve(str(honcho), [str(honcho), "start", "-f", "Procfile", *processes], env)  # noqa: S606
 
 
 if __name__ == "__main__":

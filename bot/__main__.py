@@ -1,0 +1,39 @@
+"""`python -m bot`: run the Telegram bot (long polling, or webhook mode behind a proxy)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from bot.app import ALLOWED_UPDATES, PasserelleBot, webhook_options
+from bot.settings import Settings, load_dotenv
+
+OFF_MESSAGE = """The Telegram bot is off: TELEGRAM_BOT_TOKEN is not set.
+To turn it on: create a bot with @BotFather in Telegram (/newbot), put the token it gives
+you in .env as TELEGRAM_BOT_TOKEN=123456:ABC..., and start again. See docs/telegram.md.
+Everything else (Rasa, actions, dashboard, `make chat`) runs without it."""
+
+
+def main() -> int:
+    load_dotenv()
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    settings = Settings.from_env()
+    if not settings.telegram_token:
+        print(OFF_MESSAGE, file=sys.stderr)
+        return 2
+    application = PasserelleBot(settings).application
+    if settings.webhook_url:
+        logging.getLogger(__name__).info(
+            "webhook mode: listening on %s:%d/%s for %s", settings.webhook_listen,
+            settings.webhook_port, settings.webhook_path, settings.webhook_url)
+        application.run_webhook(**webhook_options(settings), bootstrap_retries=-1)
+    else:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=-1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

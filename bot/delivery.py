@@ -1,0 +1,101 @@
+"""Sending to one Telegram chat: paced, retried, with a plain-text fallback and a typing hint."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+from telegram import Bot, LinkPreviewOptions, Message
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.pacing import ChatPacer
+from bot.rendering import Outgoing
+
+log = logging.getLogger(__name__)
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+ATTEMPTS = 4
+
+
+class ChatUnreachable(Exception):
+    """The person blocked the bot or the chat is gone: stop sending to it."""
+
+
+class Deliverer:
+    def __init__(self, bot: Bot, pacer: ChatPacer, typing_delay: float = 0.4) -> None:
+        self.bot = bot
+        self.pacer = pacer
+        self.typing_delay = typing_delay
+
+    async def send(self, chat_id: int | str, outgoing: Outgoing) -> Message | None:
+        """Send one message; raises ChatUnreachable, returns None if Telegram kept refusing."""
+        as_html = outgoing.photo is None
+        for attempt in range(ATTEMPTS):
+            await self.pacer.wait_turn(chat_id)
+            try:
+                if outgoing.photo is not None:
+                    return await self.bot.send_photo(chat_id, outgoing.photo)
+                if as_html:
+                    return await self.bot.send_message(
+                        chat_id, outgoing.html, parse_mode=ParseMode.HTML,
+                        reply_markup=outgoing.keyboard, link_preview_options=NO_PREVIEW,
+                    )
+                return await self.bot.send_message(
+                    chat_id, outgoing.plain, reply_markup=outgoing.keyboard,
+                    link_preview_options=NO_PREVIEW,
+                )
+            except Forbidden as error:
+                raise ChatUnreachable(str(error)) from error
+            except BadRequest as error:
+                if "chat not found" in error.message.lower():
+                    raise ChatUnreachable(error.message) from error
+                if not as_html and outgoing.photo is None:
+                    log.error("Telegram refused a plain message to %s: %s", chat_id, error)
+                    return None
+                log.warning("Telegram refused a message (%s); sending it as plain text", error)
+                outgoing = Outgoing(plain=outgoing.plain, keyboard=outgoing.keyboard)
+                as_html = False
+            except RetryAfter as error:  # the rate limiter's own retries ran out
+                await asyncio.sleep(_seconds(error.retry_after) + 0.1)
+            except NetworkError as error:
+                log.warning("sending to %s failed (%s), attempt %d", chat_id, error, attempt + 1)
+                await asyncio.sleep(0.5 * 2**attempt)
+        log.error("gave up sending a message to chat %s", chat_id)
+        return None
+
+    async def say(self, chat_id: int | str, text: str) -> Message | None:
+        """One of the bot's own short texts; never raises."""
+        try:
+            return await self.send(chat_id, Outgoing(plain=text, html=_escape(text)))
+        except ChatUnreachable:
+            return None
+
+    @asynccontextmanager
+    async def typing(self, chat_id: int | str) -> AsyncIterator[None]:
+        """Shows "typing…" while the block runs, unless it is over before anyone would notice."""
+        task = asyncio.create_task(self._keep_typing(chat_id))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    async def _keep_typing(self, chat_id: int | str) -> None:
+        await asyncio.sleep(self.typing_delay)
+        while True:
+            with suppress(TelegramError):
+                await self.bot.send_chat_action(chat_id, ChatAction.TYPING)
+            await asyncio.sleep(4.5)  # Telegram shows the hint for about 5 s
+
+
+def _seconds(retry_after: object) -> float:
+    total_seconds = getattr(retry_after, "total_seconds", None)
+    return float(total_seconds()) if callable(total_seconds) else float(retry_after)  # type: ignore[arg-type]
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

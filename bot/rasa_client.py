@@ -1,0 +1,88 @@
+"""Talk to Rasa's REST channel: one shared connection pool, one Rasa instance per sender.
+
+    client = RasaClient("http://127.0.0.1:5005")          # or a list / "url1,url2"
+    replies = await client.send("tg-42", "hoi", {"language_code": "nl"})
+    await client.close()
+
+Used by the Telegram bot, the terminal chat and the dashboard's "try the bot" page.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from typing import Any
+
+import httpx
+
+from bot.settings import split_urls
+
+log = logging.getLogger(__name__)
+
+
+class RasaUnavailable(Exception):
+    """Rasa (or the action server behind it) could not answer this message right now."""
+
+
+class RasaClient:
+    def __init__(self, urls: list[str] | str, timeout: float = 10) -> None:
+        self.urls = split_urls(urls)
+        self.timeout = timeout
+        self._http = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+        )
+
+    def instances_for(self, sender_id: str) -> list[str]:
+        """All instances, starting with this sender's own (a stable hash, not Python's)."""
+        first = zlib.crc32(sender_id.encode()) % len(self.urls)
+        return self.urls[first:] + self.urls[:first]
+
+    async def send(self, sender_id: str, text: str, metadata: dict) -> list[dict]:
+        body = {"sender": sender_id, "message": text, "metadata": metadata}
+        last_error: Exception | None = None
+        for url in self.instances_for(sender_id):
+            try:
+                response = await self._http.post(f"{url}/webhooks/rest/webhook", json=body)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+                # Nothing reached this instance, so the next one may take the message.
+                log.warning("Rasa at %s unreachable: %s", url, error)
+                last_error = error
+                continue
+            except httpx.HTTPError as error:
+                raise RasaUnavailable(f"Rasa at {url}: {error!r}") from error
+            return _replies(response, url)
+        raise RasaUnavailable(f"no Rasa instance reachable: {last_error!r}") from last_error
+
+    async def is_available(self) -> bool:
+        """True when at least one instance answers its root URL."""
+        for url in self.urls:
+            try:
+                response = await self._http.get(f"{url}/", timeout=3)
+            except httpx.HTTPError:
+                continue
+            if response.status_code < 500:
+                return True
+        return False
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> RasaClient:
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.close()
+
+
+def _replies(response: httpx.Response, url: str) -> list[dict]:
+    if response.status_code >= 500:
+        raise RasaUnavailable(f"Rasa at {url} answered {response.status_code}")
+    response.raise_for_status()
+    try:
+        messages = response.json()
+    except ValueError as error:
+        raise RasaUnavailable(f"Rasa at {url} sent something that is not JSON") from error
+    if not isinstance(messages, list):
+        raise RasaUnavailable(f"Rasa at {url} sent {type(messages).__name__}, not a list")
+    return [message for message in messages if isinstance(message, dict)]

@@ -1,0 +1,155 @@
+"""One chat's messages to Rasa and Rasa's replies back to Telegram.
+
+`Relay.handle()` is called inside the chat's turn (bot.ordering). It holds the message
+(bot.pending), works off the chat's line, and for each message: asks Rasa with a typing
+hint, tells the person about a hiccup when Rasa is slow or down, delivers the replies in
+order, and carries out the reply's directives (erase the tracker, notify staff).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+import httpx
+
+from bot.callback_data import ButtonPayloads
+from bot.delivery import ChatUnreachable, Deliverer
+from bot.languages import ChatLanguages
+from bot.notify import StaffNotifier
+from bot.pending import HeldMessages, Inbound, RetryLoop
+from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.rendering import RenderedReply, render_reply
+from bot.texts import text
+
+log = logging.getLogger(__name__)
+
+EraseTracker = Callable[[str], int]
+
+
+class Relay:
+    def __init__(
+        self,
+        rasa: RasaClient,
+        deliverer: Deliverer,
+        languages: ChatLanguages,
+        payloads: ButtonPayloads,
+        held: HeldMessages,
+        notifier: StaffNotifier | None = None,
+        action_health_url: str | None = None,
+        slow_notice_after: float = 8.0,
+        erase_tracker: EraseTracker | None = None,
+    ) -> None:
+        self.rasa, self.deliverer, self.languages = rasa, deliverer, languages
+        self.payloads, self.held, self.notifier = payloads, held, notifier
+        self.action_health_url = action_health_url
+        self.slow_notice_after = slow_notice_after
+        self.erase_tracker = erase_tracker or erase_tracker_in_leads
+        self.retry: RetryLoop | None = None
+        self._health = httpx.AsyncClient(timeout=3)
+
+    async def handle(self, message: Inbound) -> None:
+        self.held.add(message)
+        await self.work_off(message.chat_id)
+
+    async def work_off(self, chat_id: int | str) -> None:
+        while (message := self.held.first(chat_id)) is not None:
+            try:
+                replies = await self._ask(message)
+            except RasaUnavailable as error:
+                log.warning("chat %s: Rasa unavailable (%s); message held for retry",
+                            chat_id, error)
+                if self.retry is not None:
+                    self.retry.wake()
+                await self._tell_hiccup(message)
+                return
+            except Exception:  # a bug, not an outage: retrying would block the chat's line
+                log.exception("chat %s: Rasa call failed; message dropped", chat_id)
+                self.held.done(chat_id)
+                continue
+            self.held.done(chat_id)
+            await self._deliver(message, render_reply(replies, self.payloads))
+
+    async def is_back(self) -> bool:
+        """The retry probe: Rasa answers, and so does the action server if we know it."""
+        return await self.rasa.is_available() and await self._actions_healthy()
+
+    async def close(self) -> None:
+        await self._health.aclose()
+
+    async def _ask(self, message: Inbound) -> list[dict]:
+        async with self.deliverer.typing(message.chat_id):
+            call = asyncio.ensure_future(
+                self.rasa.send(message.sender_id, message.text, message.metadata))
+            try:
+                done, _ = await asyncio.wait({call}, timeout=self.slow_notice_after)
+                if not done:  # slow: say so now, keep waiting for the answer (no replay)
+                    log.warning("chat %s: Rasa slower than %.0f s", message.chat_id,
+                                self.slow_notice_after)
+                    await self._tell_hiccup(message)
+                replies = await call
+            finally:
+                call.cancel()
+        if not replies and not await self._actions_healthy():
+            # Rasa swallows action-server failures and answers nothing; say so and retry.
+            raise RasaUnavailable("the action server is down")
+        return replies
+
+    async def _tell_hiccup(self, message: Inbound) -> None:
+        if self.held.should_tell(message.chat_id):
+            language = self.languages.language_for(message.chat_id, message.language_code)
+            await self.deliverer.say(message.chat_id, text("hiccup", language))
+
+    async def _deliver(self, message: Inbound, reply: RenderedReply) -> None:
+        chat_id = message.chat_id
+        if not reply.messages and not reply.directives:
+            log.warning("chat %s: Rasa answered nothing to a message", chat_id)
+        try:
+            for outgoing in reply.messages:
+                await self.deliverer.send(chat_id, outgoing)
+        except ChatUnreachable as error:
+            log.info("chat %s unreachable (%s): reply not delivered", chat_id, error)
+        self.languages.saw_reply(chat_id, reply.texts)
+        for directive in reply.directives:
+            await self._carry_out(message, directive)
+
+    async def _carry_out(self, message: Inbound, directive: dict) -> None:
+        kind = directive.get("passerelle")
+        if kind == "erase_tracker":
+            await self._erase(message)
+        elif kind == "notify_staff" and self.notifier is not None:
+            await self.notifier.notify(directive)
+        elif kind != "notify_staff":
+            log.warning("unknown directive from Rasa: %r", kind)
+
+    async def _erase(self, message: Inbound) -> None:
+        try:
+            erased = await asyncio.to_thread(self.erase_tracker, message.sender_id)
+            log.info("chat %s: tracker erased (%s rows)", message.chat_id, erased)
+        except Exception:
+            log.exception("chat %s: erasing the Rasa tracker failed", message.chat_id)
+        self.languages.forget(message.chat_id)
+
+    async def _actions_healthy(self) -> bool:
+        if not self.action_health_url:
+            return True
+        try:
+            response = await self._health.get(self.action_health_url)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
+
+def erase_tracker_in_leads(sender_id: str) -> int:
+    from leads.trackers import erase_tracker
+
+    return erase_tracker(sender_id)
+
+
+def action_health_url(action_server_url: str | None) -> str | None:
+    """http://host:5055/webhook → http://host:5055/health (rasa-sdk's health endpoint)."""
+    if not action_server_url:
+        return None
+    parts = httpx.URL(action_server_url)
+    return str(parts.copy_with(path="/health", query=None))
