@@ -19,8 +19,10 @@ import sys
 from datetime import timedelta
 
 from admin.passwords import WeakPassword, hash_password
+from bot.settings import load_dotenv
 from leads import repository
 from leads.models import ROLES, utcnow
+from leads.paths import REPO_ROOT
 
 
 class CommandError(Exception):
@@ -29,6 +31,11 @@ class CommandError(Exception):
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if argv is None:  # from the command line (not a test calling main)
+        # The same configuration as `make run`: .env, then the generated secrets (never
+        # overriding the environment), so accounts land in the database the dashboard uses.
+        for path in (REPO_ROOT / ".env", REPO_ROOT / "var" / "secrets.env"):
+            load_dotenv(path)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.run(args) or 0)

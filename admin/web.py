@@ -43,13 +43,16 @@ CAMPUS_LABELS = {
 }
 
 
-def local_time(value: datetime | None, with_date: bool = True) -> str:
+def local_time(value: datetime | None, short: bool = False) -> str:
+    """Brussels time: `2026-03-02 14:05`, or `2 Mar 14:05` (short, for tables)."""
     if value is None:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     shown = value.astimezone(LOCAL_TIME)
-    return shown.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")
+    if short:
+        return f"{shown.day} {shown:%b %H:%M}"
+    return shown.strftime("%Y-%m-%d %H:%M")
 
 
 def humanize(value: object) -> str:

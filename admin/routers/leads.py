@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -20,6 +21,7 @@ from leads.models import CAMPUSES, LANGUAGES, STATUSES, utcnow
 from leads.repository import InvalidValue, LeadDetail, LeadNotFound, StaffRow, StaleLead
 from leads.trackers import erase_tracker
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 
 PER_PAGE = 25
@@ -184,7 +186,13 @@ def erase(
         flash(request, "Nothing erased: type ERASE in the box to confirm.", "error")
         return redirect(f"/leads/{lead_id}#erase")
     repository.erase_lead_by_id(lead_id, actor=f"staff:{user.id}")
-    erase_tracker(lead.sender_id)
+    try:
+        erase_tracker(lead.sender_id)
+    except Exception:  # the tracker database is down: the lead is gone, say what is left
+        log.exception("conversation of erased lead %s not erased", lead_id)
+        flash(request, f"Lead {lead_id} is erased, but its conversation could not be erased "
+              "right now (tracker database unreachable). Tell the administrator.", "error")
+        return redirect("/leads")
     flash(request, f"Lead {lead_id} and its conversation are erased.")
     return redirect("/leads")
 

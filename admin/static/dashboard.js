@@ -135,4 +135,6 @@ function setupChat(chat) {
 document.addEventListener("DOMContentLoaded", () => {
   const chat = document.getElementById("chat");
   if (chat) { setupChat(chat); }
+  const transcript = document.getElementById("transcript");
+  if (transcript) { transcript.scrollTop = transcript.scrollHeight; }  // latest first in view
 });
