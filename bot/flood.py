@@ -29,8 +29,8 @@ class _Bucket:
 class FloodGuard:
     def __init__(
         self,
-        burst: int = 10,
-        per_minute: float = 30.0,
+        burst: int = 20,
+        per_minute: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
         max_chats: int = 50_000,
     ) -> None:

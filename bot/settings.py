@@ -27,8 +27,9 @@ class Settings:
     staff_chat_id: int | str | None = None
     dashboard_url: str = "http://127.0.0.1:8000"
     max_input_chars: int = 1500
-    flood_burst: int = 10
-    flood_per_minute: float = 30.0
+    # A quick thumb taps through the check's buttons at ~1 message/s; a flood is far faster.
+    flood_burst: int = 20
+    flood_per_minute: float = 60.0
     reply_interval: float = 1.0
     typing_delay: float = 0.4
     max_send_rate: float = 30.0
