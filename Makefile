@@ -102,7 +102,7 @@ lint: $(VENV)/.installed
 	@$(PY) -m ruff format --check . || true
 
 eval-nlu: venvs train
-	@$(RASA_VENV)/bin/python tools/eval_nlu.py "$$($(PY) tools/model.py path)" $(or $(DATA),tests/data/nlu_heldout.jsonl)
+	@$(RASA_VENV)/bin/python tools/eval_nlu.py "$$($(PY) tools/model.py path)" $(or $(DATA),$(wildcard tests/data/nlu_heldout_*.jsonl))
 
 eval-langid: $(VENV)/.installed
 	@$(PY) tools/eval_langid.py $(or $(DATA),tests/data/langid_heldout.jsonl)

@@ -41,7 +41,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions import answers, content
+from actions import answers, content, funnel
 
 Dispatcher = CollectingDispatcher
 
@@ -598,12 +598,7 @@ def confirmation_reply(tracker: Tracker) -> str | None:
 
 
 def record_funnel(kind: str, tracker: Tracker) -> None:
-    from leads.repository import record_funnel_event  # the database layer, loaded when used
-
-    record_funnel_event(
-        kind, sender_id=tracker.sender_id, language=language_of(tracker),
-        campaign=tracker.get_slot("campaign"),
-    )
+    funnel.record(kind, tracker, language_of(tracker))
 
 
 # --- the handoff's form -------------------------------------------------------------------

@@ -86,10 +86,11 @@ class ActionSaveLead(Action):
             dispatcher.utter_message(response="utter_check_no_consent")
             # nothing personal stays behind, not even in the conversation's slots
             return cleared(CHECK_SLOTS + HELPER_SLOTS)
-        save(tracker, answers, result)
+        lead_id = save(tracker, answers, result)
         if result.qualified:
             record_funnel("qualified", tracker)
             dispatcher.utter_message(response="utter_check_qualified")
+            notify_staff(dispatcher, "qualified", lead_id)
         elif _age(answers["age"]) < UNDER_AGE:
             dispatcher.utter_message(response="utter_check_nurture_young")
         else:
@@ -97,7 +98,8 @@ class ActionSaveLead(Action):
         return [SlotSet("check_done", True), SlotSet(REASK, None)]
 
 
-def save(tracker: Tracker, answers: dict[str, Any], result: ScoreResult) -> None:
+def save(tracker: Tracker, answers: dict[str, Any], result: ScoreResult) -> int | None:
+    """Store the lead; its id, or None when it was spooled (database down) or failed."""
     from leads.repository import LeadInput, save_lead  # the database layer, loaded when used
 
     lead = LeadInput(
@@ -125,8 +127,19 @@ def save(tracker: Tracker, answers: dict[str, Any], result: ScoreResult) -> None
         saved = save_lead(lead)
     except Exception:  # a bug must not leave the young person without an answer
         log.exception("lead of %s not saved", tracker.sender_id)
-        return
+        return None
     log.info("lead saved=%s spooled=%s id=%s", saved.saved, saved.spooled, saved.lead_id)
+    return saved.lead_id
+
+
+def notify_staff(dispatcher: CollectingDispatcher, kind: str, lead_id: int | None) -> None:
+    """Ask the front end to tell the admissions team's chat (the action server cannot reach
+    Telegram). A spooled lead has no id yet: the team finds it in the dashboard's queue."""
+    if lead_id is None:
+        log.info("no staff notification for a %s lead without an id (spooled)", kind)
+        return
+    dispatcher.utter_message(
+        json_message={"passerelle": "notify_staff", "kind": kind, "lead_id": lead_id})
 
 
 def _age(value: Any) -> int:
@@ -153,7 +166,7 @@ class ActionRequestHandoff(Action):
         from leads.repository import request_handoff  # the database layer, loaded when used
 
         try:
-            request_handoff(
+            saved = request_handoff(
                 tracker.sender_id,
                 language=language_of(tracker),
                 campaign=campaign_of(tracker),
@@ -164,6 +177,7 @@ class ActionRequestHandoff(Action):
                 consent=True,
             )
             record_funnel("handoff", tracker)
+            notify_staff(dispatcher, "handoff", saved.lead_id)
         except Exception:  # a bug must not leave the young person without an answer
             log.exception("handoff of %s not recorded", tracker.sender_id)
         dispatcher.utter_message(response="utter_handoff_done")

@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions import funnel
 from actions.content import content_slots
 from actions.language import LANGUAGES, choose_language
 
@@ -114,4 +115,7 @@ class ValidatePasserelleSlotMappings(ValidationAction):
     ) -> list[EventType]:
         # None of these slots needs a validate_ step; the parent would log a warning for
         # every slot without one (all content slots) on every message.
-        return [SlotSet(name, value) for name, value in tracker.slots_to_validate().items()]
+        changed = tracker.slots_to_validate()
+        language = changed.get("language") or tracker.get_slot("language") or default_language()
+        await funnel.record_new_steps(tracker, language)
+        return [SlotSet(name, value) for name, value in changed.items()]

@@ -44,6 +44,12 @@ def wait_for_http(url: str, timeout: float, process: subprocess.Popen | None = N
 
 
 def trained_model() -> Path:
+    """The model for the current training data, trained if missing.
+
+    PASSERELLE_MODEL=path pins another model (while NLU data is being edited, say).
+    """
+    if pinned := os.environ.get("PASSERELLE_MODEL"):
+        return Path(pinned).resolve()
     out = subprocess.run(
         [sys.executable, str(ROOT / "tools" / "model.py"), "train"],
         cwd=ROOT, check=True, capture_output=True, text=True,
@@ -59,6 +65,9 @@ class Stack:
     tracker_url: str = ""
     rasa_port: int = 0
     action_port: int = 0
+    # "redis" shares conversation locks between several Rasa instances (start_rasa(name=...)).
+    lock_store: str = "in_memory"
+    redis_db: int = 1
     auth_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
@@ -83,10 +92,10 @@ class Stack:
             "ACTION_SERVER_URL": self.action_url,
             "RASA_URL": self.rasa_url,
             "RASA_AUTH_TOKEN": self.auth_token,
-            "LOCK_STORE_TYPE": "in_memory",
+            "LOCK_STORE_TYPE": self.lock_store,
             "REDIS_HOST": "127.0.0.1",
             "REDIS_PORT": "6379",
-            "REDIS_DB": "1",
+            "REDIS_DB": str(self.redis_db),
             "SANIC_HOST": "127.0.0.1",
             "PASSERELLE_SPOOL_DIR": str(self.workdir / "spool"),
             "FUNNEL_SALT": "test-salt",
@@ -114,13 +123,17 @@ class Stack:
                         "-p", str(self.action_port)])
         wait_for_http(f"http://127.0.0.1:{self.action_port}/health", 60, process)
 
-    def start_rasa(self) -> None:
-        process = self._spawn("rasa", [
+    def start_rasa(self, name: str = "rasa", port: int | None = None) -> str:
+        """Start a Rasa instance (another one: a new `name` and port); returns its URL."""
+        port = port or self.rasa_port
+        process = self._spawn(name, [
             str(RASA), "run", "--enable-api", "--auth-token", self.auth_token,
             "-m", str(self.model), "--endpoints", "endpoints.yml",
-            "--credentials", "credentials.yml", "-i", "127.0.0.1", "-p", str(self.rasa_port),
+            "--credentials", "credentials.yml", "-i", "127.0.0.1", "-p", str(port),
         ])
-        wait_for_http(f"{self.rasa_url}/status?token={self.auth_token}", 180, process)
+        url = f"http://127.0.0.1:{port}"
+        wait_for_http(f"{url}/status?token={self.auth_token}", 180, process)
+        return url
 
     def stop(self, name: str) -> None:
         process = self.processes.pop(name, None)
@@ -153,18 +166,21 @@ class Stack:
         for name in list(self.processes):
             self.stop(name)
 
-    def send(self, sender_id: str, text: str, metadata: dict | None = None) -> list[dict]:
+    def send(
+        self, sender_id: str, text: str, metadata: dict | None = None,
+        rasa_url: str | None = None,
+    ) -> list[dict]:
         response = httpx.post(
-            f"{self.rasa_url}/webhooks/rest/webhook",
+            f"{rasa_url or self.rasa_url}/webhooks/rest/webhook",
             json={"sender": sender_id, "message": text, "metadata": metadata or {}},
             timeout=30,
         )
         response.raise_for_status()
         return response.json()
 
-    def tracker(self, sender_id: str) -> dict:
+    def tracker(self, sender_id: str, rasa_url: str | None = None) -> dict:
         response = httpx.get(
-            f"{self.rasa_url}/conversations/{sender_id}/tracker",
+            f"{rasa_url or self.rasa_url}/conversations/{sender_id}/tracker",
             params={"token": self.auth_token}, timeout=30,
         )
         response.raise_for_status()

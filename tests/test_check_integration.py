@@ -280,3 +280,30 @@ def test_forget_me_erases_the_lead_and_asks_to_erase_the_tracker(stack: Stack) -
     assert {"passerelle": "erase_tracker"} in [r.get("custom") for r in replies], chat.dump()
     assert any("gewist" in (r.get("text") or "") for r in replies), chat.dump()
     assert leads_of(stack, chat.sender) == []
+
+
+# --- the funnel's first steps --------------------------------------------------------------
+
+
+def funnel_kinds(stack: Stack, chat: Chat) -> list[str]:
+    import hashlib
+    import hmac
+
+    conversation = hmac.new(stack.env["FUNNEL_SALT"].encode(), chat.sender.encode(),
+                            hashlib.sha256).hexdigest()
+    with sqlite3.connect(stack.database_url.removeprefix("sqlite:///")) as db:
+        rows = db.execute("SELECT kind FROM funnel_events WHERE conversation = ? ORDER BY id",
+                          (conversation,)).fetchall()
+    return [kind for (kind,) in rows]
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "en"])
+def test_started_and_asked_a_question_are_counted_once(stack: Stack, language: str) -> None:
+    chat = Chat(stack, language)
+    chat.say({"nl": "hallo", "fr": "salut", "en": "hey"}[language])
+    assert funnel_kinds(stack, chat) == ["started"], chat.dump()
+    chat.say({"nl": "wat kost het", "fr": "c'est combien", "en": "how much does it cost"}[language])
+    chat.say({"nl": "ik heb geen diploma", "fr": "j'ai pas de diplôme",
+              "en": "i dont have a diploma"}[language])
+    chat.replies('/choose_topic{"topic": "faq/duration"}')
+    assert funnel_kinds(stack, chat) == ["started", "asked_question"], chat.dump()

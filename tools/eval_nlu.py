@@ -1,7 +1,7 @@
 """Intent evaluation on a held-out JSONL set: `make eval-nlu DATA=file.jsonl`.
 
 Runs in .venv-rasa (it loads the trained model with Rasa itself):
-    .venv-rasa/bin/python tools/eval_nlu.py MODEL.tar.gz DATA.jsonl
+    .venv-rasa/bin/python tools/eval_nlu.py MODEL.tar.gz DATA.jsonl [DATA.jsonl ...]
 
 Each line: {"text", "label", "lang"}; labels as in labels.md, retrieval intents by their full
 key ("faq/cost"). Prints per-language accuracy and macro-F1, the most frequent confusions,
@@ -59,17 +59,18 @@ def macro_f1(gold: list[str], pred: list[str]) -> float:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 3:
+    if len(argv) < 3:
         print(__doc__)
         return 2
-    model, data = Path(argv[1]), Path(argv[2])
-    cases = load_cases(data)
+    model, files = Path(argv[1]), [Path(arg) for arg in argv[2:]]
+    cases = [case for path in files for case in load_cases(path)]
     predictions = asyncio.run(predict(model, [case["text"] for case in cases]))
     by_lang: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for case, pred in zip(cases, predictions, strict=True):
         by_lang[case["lang"]].append((case["label"], pred))
 
-    print(f"model: {model.name}  data: {data} ({len(cases)} utterances)")
+    names = " ".join(str(path) for path in files)
+    print(f"model: {model.name}  data: {names} ({len(cases)} utterances)")
     f1_per_lang = {}
     for lang in sorted(by_lang):
         gold, pred = zip(*by_lang[lang], strict=True)
@@ -83,7 +84,7 @@ def main(argv: list[str]) -> int:
         for (lang, gold, pred), count in confusions.most_common(25):
             print(f"  {lang}: {gold} -> {pred}  {count}")
     errors = [(c, p) for c, p in zip(cases, predictions, strict=True) if c["label"] != p]
-    for case, pred in errors[:40]:
+    for case, pred in errors[: int(os.environ.get('EVAL_SHOW_ERRORS', '40'))]:
         print(f"  x [{case['lang']}] {case['text']!r}: {case['label']} -> {pred}")
     print(f"macro_f1_min={min(f1_per_lang.values()):.4f}")
     return 0

@@ -128,6 +128,16 @@ def lead_detail(sender_id: str):  # noqa: ANN201 - leads.repository.LeadDetail
     return get_lead_by_sender(sender_id)
 
 
+async def assert_staff_told(chat: Conversation, kind: str, lead_id: int) -> None:
+    """The admissions chat got one line with the dashboard link, and none of the answers."""
+    link = f"http://dash.example/leads/{lead_id}"
+    told = await chat.telegram.wait_for(
+        lambda: [m for m in chat.telegram.messages_to(STAFF_CHAT) if link in m.text])
+    assert len(told) == 1, [m.text for m in told]
+    assert "Sam" not in told[0].text and "@example.org" not in told[0].text
+    assert ("talk to a person" in told[0].text) == (kind == "handoff")
+
+
 def new_campaign(language: str) -> str:
     from leads.repository import create_campaign
 
@@ -215,6 +225,7 @@ async def test_full_check_ends_in_an_exported_lead_with_the_campaign(
     assert lead["contact"] == f"sam.{chat.chat_id}@example.org"
     detail = await asyncio.to_thread(lead_detail, chat.sender_id)
     assert detail.telegram_user_id == chat.chat_id
+    await assert_staff_told(chat, "qualified", detail.id)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -227,6 +238,8 @@ async def test_handoff_flags_the_lead_for_a_person(e2e, stack, language) -> None
     lead = await asyncio.to_thread(lead_of, chat.sender_id)
     assert lead is not None and lead["handoff_requested"] is True
     assert language_of(chat.messages[-1:]) == language
+    detail = await asyncio.to_thread(lead_detail, chat.sender_id)
+    await assert_staff_told(chat, "handoff", detail.id)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
