@@ -42,6 +42,7 @@ help:
 	@echo "make train        train the Rasa model if config/domain/NLU/stories changed"
 	@echo "make eval-nlu     intent macro-F1 per language on a held-out set (DATA=file.jsonl)"
 	@echo "make eval-langid  language-identification accuracy (DATA=file.jsonl)"
+	@echo "make bench        load test of the whole stack (fake Telegram -> bot -> Rasa -> actions -> DB)"
 	@echo "make lint         ruff"
 
 # --- environments -----------------------------------------------------------------------
@@ -102,10 +103,15 @@ lint: $(VENV)/.installed
 	@$(PY) -m ruff format --check . || true
 
 eval-nlu: venvs train
-	@$(RASA_VENV)/bin/python tools/eval_nlu.py "$$($(PY) tools/model.py path)" $(or $(DATA),$(wildcard tests/data/nlu_heldout_*.jsonl))
+	@$(RASA_VENV)/bin/python tools/eval_nlu.py "$$($(PY) tools/model.py path)" $(or $(DATA),$(wildcard tests/data/nlu_heldout*.jsonl))
 
 eval-langid: $(VENV)/.installed
 	@$(PY) tools/eval_langid.py $(or $(DATA),tests/data/langid_heldout.jsonl)
+
+# Ramps the offered load (BENCH_STEPS=10,20,40,60,80 msgs/s); last line
+# msgs_per_s=... p95_ms=... errors=... leads_lost=... (tools/bench/__main__.py lists the knobs).
+bench: venvs train
+	@$(PY) -m tools.bench
 
 clean:
 	rm -rf models/*.tar.gz .rasa results

@@ -77,7 +77,11 @@ def looks_like_question(text: str) -> bool:
 _COMMAND_WORDS: dict[str, list[str]] = {
     "stop": [
         "stop", "stoppen", "arret", "arrete", "annul", "cancel", "quit", "pauze", "pause",
-        "genoeg", "ophouden", "hou op", "laisse tomber", "laat maar", "never mind", "enough",
+        "ophouden", "hou op", "laisse tomber", "laat maar", "never mind", "ca suffit",
+        # "genoeg"/"enough" alone is no command: "oud genoeg" / "old enough" answers the age
+        "genoeg vragen", "is genoeg", "genoeg zo", "genoeg geweest", "heb genoeg", "genoeg nu",
+        "enough questions", "that's enough", "thats enough", "had enough", "enough for now",
+        "enough now",
     ],
     "human_handoff": [
         "mens", "persoon", "iemand", "medewerker", "human", "person", "someone", "somebody",
