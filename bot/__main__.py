@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 import sys
 
-from bot.app import ALLOWED_UPDATES, PasserelleBot, webhook_options
+from bot.app import ALLOWED_UPDATES, PasserelleBot, running
 from bot.settings import Settings, load_dotenv
 
 OFF_MESSAGE = """The Telegram bot is off: TELEGRAM_BOT_TOKEN is not set.
@@ -24,15 +26,25 @@ def main() -> int:
     if not settings.telegram_token:
         print(OFF_MESSAGE, file=sys.stderr)
         return 2
-    application = PasserelleBot(settings).application
     if settings.webhook_url:
         logging.getLogger(__name__).info(
             "webhook mode: listening on %s:%d/%s for %s", settings.webhook_listen,
             settings.webhook_port, settings.webhook_path, settings.webhook_url)
-        application.run_webhook(**webhook_options(settings), bootstrap_retries=-1)
+        asyncio.run(serve_webhook(settings))
     else:
+        application = PasserelleBot(settings).application
         application.run_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=-1)
     return 0
+
+
+async def serve_webhook(settings: Settings) -> None:
+    """Webhook mode until SIGINT or SIGTERM (our own receiver: see bot/webhook.py)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with running(settings):
+        await stop.wait()
 
 
 if __name__ == "__main__":

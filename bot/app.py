@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
@@ -58,6 +59,7 @@ from bot.relay import EraseTracker, Relay, action_health_url
 from bot.rendering import Outgoing
 from bot.settings import Settings
 from bot.texts import LANGUAGE_PROMPT, text
+from bot.webhook import WebhookReceiver, register_webhook
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,7 @@ class PasserelleBot:
         self.turns = ChatTurns()
         self.recent = RecentUpdates()
         self.flood = FloodGuard(settings.flood_burst, settings.flood_per_minute)
+        self._flood_verdicts: OrderedDict[int, Verdict] = OrderedDict()
         self.languages = ChatLanguages()
         self.payloads = ButtonPayloads()
         self.held = HeldMessages()
@@ -102,7 +105,8 @@ class PasserelleBot:
             .base_file_url(self.settings.api_base_file_url)
             .rate_limiter(AIORateLimiter(
                 overall_max_rate=rate, overall_time_period=1 if rate else 0, max_retries=3))
-            .concurrent_updates(ChatOrderedUpdateProcessor(self.turns))
+            .concurrent_updates(ChatOrderedUpdateProcessor(
+                self.turns, on_arrival=self._judge_flood))
             .connection_pool_size(128)
             .post_init(self._post_init)
             .post_shutdown(self._post_shutdown)
@@ -194,16 +198,25 @@ class PasserelleBot:
                 ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
         return update.message is not None or update.callback_query is not None
 
+    def _judge_flood(self, update: object) -> None:
+        """On arrival: a message's verdict must not depend on how long its turn took to come
+        (while the chat's line is worked off, the bucket refills)."""
+        if isinstance(update, Update) and _counts_for_flood(update):
+            self._flood_verdicts[update.update_id] = self.flood.check(update.effective_chat.id)
+            if len(self._flood_verdicts) > 10_000:  # updates that never reached the gate
+                self._flood_verdicts.popitem(last=False)
+
     async def _limit_floods(self, update: Update, context: Context) -> None:
         chat, user = update.effective_chat, update.effective_user
         if chat is None:
             return
         if user is not None:
             self.languages.saw_telegram_code(chat.id, user.language_code)
-        if update.message is None and update.edited_message is None \
-                and update.callback_query is None:
+        if not _counts_for_flood(update):
             return
-        verdict = self.flood.check(chat.id)
+        verdict = self._flood_verdicts.pop(update.update_id, None)
+        if verdict is None:  # not judged on arrival (an update handed over directly)
+            verdict = self.flood.check(chat.id)
         if verdict is Verdict.ALLOW:
             return
         log.info("chat %s is flooding: message dropped", chat.id)
@@ -317,6 +330,12 @@ class PasserelleBot:
         await self._deliverer.say(chat_id, text(key, language))
 
 
+def _counts_for_flood(update: Update) -> bool:
+    return update.effective_chat is not None and (
+        update.message is not None or update.edited_message is not None
+        or update.callback_query is not None)
+
+
 def _button_title(message: object, data: str) -> str | None:
     markup = getattr(message, "reply_markup", None)
     for row in getattr(markup, "inline_keyboard", ()):
@@ -326,16 +345,12 @@ def _button_title(message: object, data: str) -> str | None:
     return None
 
 
-def webhook_options(settings: Settings) -> dict[str, Any]:
-    """How PTB listens in webhook mode: on loopback, behind a reverse proxy doing TLS."""
-    return {
-        "listen": settings.webhook_listen,
-        "port": settings.webhook_port,
-        "url_path": settings.webhook_path,
-        "webhook_url": settings.webhook_url,
-        "secret_token": settings.secret_token(),
-        "allowed_updates": ALLOWED_UPDATES,
-    }
+def webhook_receiver(passerelle: PasserelleBot) -> WebhookReceiver:
+    """Webhook mode listens on loopback, behind a reverse proxy doing TLS."""
+    settings = passerelle.settings
+    return WebhookReceiver(
+        passerelle.application, settings.webhook_path, settings.secret_token(),
+        settings.webhook_listen, settings.webhook_port)
 
 
 @asynccontextmanager
@@ -344,17 +359,23 @@ async def running(settings: Settings, **options: Any) -> AsyncIterator[Passerell
     mode when settings.webhook_url is set)."""
     passerelle = PasserelleBot(settings, **options)
     application = passerelle.application
+    receiver: WebhookReceiver | None = None
     await application.initialize()
     try:
         await passerelle._post_init(application)
         if settings.webhook_url:
-            await application.updater.start_webhook(**webhook_options(settings))
+            receiver = webhook_receiver(passerelle)
+            await receiver.start()
+            await register_webhook(application.bot, settings.webhook_url,
+                                   settings.secret_token(), ALLOWED_UPDATES)
         else:
             await application.updater.start_polling(
                 poll_interval=0, timeout=settings.poll_timeout, allowed_updates=ALLOWED_UPDATES)
         await application.start()
         yield passerelle
     finally:
+        if receiver is not None:
+            await receiver.stop()
         if application.updater.running:
             await application.updater.stop()
         if application.running:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
@@ -17,7 +18,8 @@ from bot.rendering import Outgoing
 log = logging.getLogger(__name__)
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-ATTEMPTS = 4
+RETRY_FOR = 120.0  # seconds of Telegram trouble one message outlasts
+FIRST_BACKOFF, MAX_BACKOFF = 0.5, 8.0
 
 
 class ChatUnreachable(Exception):
@@ -25,15 +27,25 @@ class ChatUnreachable(Exception):
 
 
 class Deliverer:
-    def __init__(self, bot: Bot, pacer: ChatPacer, typing_delay: float = 0.4) -> None:
+    def __init__(self, bot: Bot, pacer: ChatPacer, typing_delay: float = 0.4,
+                 retry_for: float = RETRY_FOR) -> None:
         self.bot = bot
         self.pacer = pacer
         self.typing_delay = typing_delay
+        self.retry_for = retry_for
 
     async def send(self, chat_id: int | str, outgoing: Outgoing) -> Message | None:
-        """Send one message; raises ChatUnreachable, returns None if Telegram kept refusing."""
+        """Send one message; raises ChatUnreachable, returns None if Telegram kept refusing.
+
+        Flood replies (429) and server trouble (5xx, network) are retried with growing
+        pauses for up to `retry_for` seconds: a burst of them must not lose the message.
+        """
         as_html = outgoing.photo is None
-        for attempt in range(ATTEMPTS):
+        give_up_at = time.monotonic() + self.retry_for
+        backoff = FIRST_BACKOFF
+        attempt = 0
+        while True:
+            attempt += 1
             await self.pacer.wait_turn(chat_id)
             try:
                 if outgoing.photo is not None:
@@ -58,13 +70,17 @@ class Deliverer:
                 log.warning("Telegram refused a message (%s); sending it as plain text", error)
                 outgoing = Outgoing(plain=outgoing.plain, keyboard=outgoing.keyboard)
                 as_html = False
+                continue
             except RetryAfter as error:  # the rate limiter's own retries ran out
-                await asyncio.sleep(_seconds(error.retry_after) + 0.1)
+                pause = _seconds(error.retry_after) + 0.1
             except NetworkError as error:
-                log.warning("sending to %s failed (%s), attempt %d", chat_id, error, attempt + 1)
-                await asyncio.sleep(0.5 * 2**attempt)
-        log.error("gave up sending a message to chat %s", chat_id)
-        return None
+                log.warning("sending to %s failed (%s), attempt %d", chat_id, error, attempt)
+                pause, backoff = backoff, min(backoff * 2, MAX_BACKOFF)
+            if time.monotonic() + pause > give_up_at:
+                log.error("gave up sending a message to chat %s after %d attempts",
+                          chat_id, attempt)
+                return None
+            await asyncio.sleep(pause)
 
     async def say(self, chat_id: int | str, text: str) -> Message | None:
         """One of the bot's own short texts; never raises."""

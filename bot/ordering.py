@@ -9,7 +9,7 @@ overtakes anything within a chat.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from telegram import Update
@@ -65,11 +65,15 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
     PTB's own semaphore never reorders updates (waiting in a chat's line is cheap).
     """
 
-    def __init__(self, turns: ChatTurns, max_concurrent_updates: int = 4096) -> None:
+    def __init__(self, turns: ChatTurns, max_concurrent_updates: int = 4096,
+                 on_arrival: Callable[[object], None] | None = None) -> None:
         super().__init__(max_concurrent_updates)
         self.turns = turns
+        self.on_arrival = on_arrival
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if self.on_arrival is not None:  # now, in arrival order: not when the turn comes
+            self.on_arrival(update)
         key = chat_key(update)
         if key is None:
             await coroutine

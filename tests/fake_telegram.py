@@ -61,9 +61,11 @@ CHAT_ACTIONS = {
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, description: str, parameters: dict | None = None) -> None:
+    def __init__(self, code: int, description: str, parameters: dict | None = None,
+                 raw_body: str | None = None) -> None:
         super().__init__(description)
         self.code, self.description, self.parameters = code, description, parameters
+        self.raw_body = raw_body  # sent as text/html instead of Telegram's JSON (a proxy's page)
 
     def body(self) -> dict:
         body: dict[str, Any] = {
@@ -113,6 +115,7 @@ class Fault:
     description: str
     parameters: dict | None
     times: int
+    raw_body: str | None = None
 
 
 class FakeTelegram:
@@ -192,8 +195,11 @@ class FakeTelegram:
     # --- fault injection ---------------------------------------------------------------------
 
     def fail(self, method: str, code: int = 429, *, retry_after: int = 1, times: int = 1,
-             description: str | None = None) -> None:
-        """The next `times` calls of `method` fail with `code` (429: Telegram's flood reply)."""
+             description: str | None = None, raw_body: str | None = None) -> None:
+        """The next `times` calls of `method` fail with `code` (429: Telegram's flood reply).
+
+        Calls after earlier queued faults are used up; `raw_body` answers with that text
+        (an HTML error page, as a proxy in front of Telegram sends) instead of JSON."""
         parameters = {"retry_after": retry_after} if code == 429 else None
         if description is None:
             description = {
@@ -202,8 +208,10 @@ class FakeTelegram:
                 403: "Forbidden: bot was blocked by the user",
                 500: "Internal Server Error",
                 502: "Bad Gateway",
+                503: "Service Unavailable",
+                504: "Gateway Timeout",
             }.get(code, "Error")
-        self._faults[method].append(Fault(code, description, parameters, times))
+        self._faults[method].append(Fault(code, description, parameters, times, raw_body))
 
     def slow_down(self, method: str, seconds: float) -> None:
         self._delays[method] = seconds
@@ -387,6 +395,10 @@ class FakeTelegram:
         except ApiError as error:
             call.status = error.code
             body = error.body()
+            if error.raw_body is not None:
+                await self._notify()
+                return web.Response(text=error.raw_body, status=error.code,
+                                    content_type="text/html")
         await self._notify()
         return web.json_response(body, status=call.status)
 
@@ -398,7 +410,7 @@ class FakeTelegram:
         fault.times -= 1
         if fault.times <= 0:
             faults.popleft()
-        raise ApiError(fault.code, fault.description, fault.parameters)
+        raise ApiError(fault.code, fault.description, fault.parameters, fault.raw_body)
 
     async def _m_getme(self, params: dict) -> dict:
         return self.bot_user

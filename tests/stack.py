@@ -127,7 +127,7 @@ class Stack:
         """Start a Rasa instance (another one: a new `name` and port); returns its URL."""
         port = port or self.rasa_port
         process = self._spawn(name, [
-            str(RASA), "run", "--enable-api", "--auth-token", self.auth_token,
+            str(RASA), "run", "--enable-api", f"--auth-token={self.auth_token}",
             "-m", str(self.model), "--endpoints", "endpoints.yml",
             "--credentials", "credentials.yml", "-i", "127.0.0.1", "-p", str(port),
         ])

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import socket
-import threading
 from typing import Any
 from urllib.parse import quote
 
@@ -13,6 +11,7 @@ from sqlalchemy import text
 from leads.db import get_engine
 from leads.models import Base
 from leads.repository import LeadInput
+from tests.tcp_proxy import TcpProxy  # noqa: F401 - where tests/leads import it from
 
 PG_HOST, PG_PORT, PG_DATABASE = "127.0.0.1", 5432, "test"
 
@@ -70,81 +69,3 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-class TcpProxy:
-    """A loopback TCP forwarder we can stop (the database "goes down") and start again.
-
-    Stopping closes the listening socket and every forwarded connection, so clients see
-    exactly what a crashed or unreachable database server looks like.
-    """
-
-    def __init__(self, port: int, target: tuple[str, int]) -> None:
-        self.port = port
-        self.target = target
-        self._listener: socket.socket | None = None
-        self._accepting: threading.Thread | None = None
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._stopped = threading.Event()
-
-    def start(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(16)
-        listener.settimeout(0.1)
-        self._listener = listener
-        self._stopped = threading.Event()
-        self._accepting = threading.Thread(target=self._accept_loop, daemon=True)
-        self._accepting.start()
-
-    def stop(self) -> None:
-        self._stopped.set()
-        if self._accepting is not None:
-            self._accepting.join(5)
-        if self._listener is not None:
-            self._listener.close()
-            self._listener = None
-        with self._lock:
-            sockets, self._sockets = self._sockets, []
-        for sock in sockets:
-            _close(sock)
-
-    def _accept_loop(self) -> None:
-        assert self._listener is not None
-        while not self._stopped.is_set():
-            try:
-                client, _address = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(self.target, timeout=5)
-            except OSError:
-                _close(client)
-                continue
-            client.settimeout(None)
-            upstream.settimeout(None)
-            with self._lock:
-                self._sockets += [client, upstream]
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=_pump, args=(source, sink), daemon=True).start()
-
-
-def _pump(source: socket.socket, sink: socket.socket) -> None:
-    try:
-        while data := source.recv(65536):
-            sink.sendall(data)
-    except OSError:
-        pass
-    finally:
-        _close(source)
-        _close(sink)
-
-
-def _close(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        sock.shutdown(socket.SHUT_RDWR)
-    sock.close()
