@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import pytest
 
 from actions.scoring import score
+from tests.conversations import MOTIVATION
 from tests.stack import PY, ROOT, Stack
 
 pytestmark = pytest.mark.timeout(900)
@@ -77,14 +78,6 @@ def the_lead(stack: Stack, chat: Chat) -> dict:
     return leads[0]
 
 
-MOTIVATION = {
-    "nl": "Ik zit al een jaar thuis en ik wil een echte job in de IT. Ik ben altijd al "
-          "gefascineerd geweest door computers en wil mijn familie trots maken.",
-    "fr": "Je suis au chômage depuis un an et je veux un vrai métier. J'adore l'informatique "
-          "et je veux montrer à ma famille que je peux réussir.",
-    "en": "I've been out of work for a year and I want a real career in tech. I have always "
-          "loved computers and I want to make my family proud.",
-}
 
 
 def expected_score(**answers: object) -> tuple[int, dict[str, int]]:

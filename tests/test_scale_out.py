@@ -34,8 +34,9 @@ from sqlalchemy import text
 
 from bot.rasa_client import RasaClient
 from leads.db import dispose_engines, get_engine
+from tests.conversations import CHECK, MOTIVATION
 from tests.stack import PY, ROOT, Stack, free_port, trained_model
-from tests.test_check_integration import MOTIVATION, expected_score, metadata
+from tests.test_check_integration import expected_score, metadata
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -157,21 +158,6 @@ def leads_of(stack: Stack, sender: str) -> list[dict]:
     return [lead for lead in leads if lead["sender_id"] == sender]
 
 
-DUTCH_CHECK = [
-    # (message, a piece of the expected reply)
-    ("ik wil me aanmelden", "10 korte vragen"),
-    ("ik ben Lotte", "Lotte"),
-    ("negentien", "dichtst"),
-    ("Gent", "Wat doe je"),
-    ("ik zoek werk", "VDAB"),
-    ("ja hoor", "geprogrammeerd"),
-    ("een beetje HTML op school", "waarom"),
-    (MOTIVATION["nl"], "7 maanden"),
-    ("ja, dat lukt", "bereiken"),
-    ("0470 12 34 56", "bewaren"),
-    ("ja, dat mag", "+32470123456"),
-    ("klopt", "binnen 2 werkdagen"),
-]
 
 
 def test_a_conversation_alternating_between_two_rasa_instances_stays_consistent(
@@ -179,7 +165,7 @@ def test_a_conversation_alternating_between_two_rasa_instances_stays_consistent(
     stack, sender = topology.stack, new_sender()
     meta = metadata("nl", uuid.uuid4().int % 10**9)
     transcript: list[str] = []
-    for turn, (message, expected) in enumerate(DUTCH_CHECK):
+    for turn, (message, expected) in enumerate(CHECK["nl"]):
         url = topology.urls[turn % 2]  # A, B, A, B, ...
         reply = reply_text(stack.send(sender, message, meta, rasa_url=url))
         transcript.append(f"[{'AB'[turn % 2]}] > {message}\n    < {reply}")
@@ -205,7 +191,7 @@ def test_a_conversation_alternating_between_two_rasa_instances_stays_consistent(
     assert rows == 1
 
     events = tracker_events(topology, sender)
-    assert user_texts(events) == [message for message, _ in DUTCH_CHECK]
+    assert user_texts(events) == [message for message, _ in CHECK["nl"]]
     assert_turns_are_whole(events)
     # Both instances read the same conversation from the shared store.
     seen_by_a = stack.tracker(sender, rasa_url=topology.rasa_a)

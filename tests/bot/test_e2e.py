@@ -19,6 +19,7 @@ from bot.languages import detect_language
 from bot.settings import Settings
 from bot.texts import TEXTS
 from tests.fake_telegram import FakeTelegram, SentMessage
+from tests.telegram_chat import TelegramChat
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -49,51 +50,7 @@ TYPED_ANSWERS = {
 
 
 @dataclass
-class Conversation:
-    bot: PasserelleBot
-    telegram: FakeTelegram
-    stack: object
-    chat_id: int
-    language: str
-
-    @property
-    def sender_id(self) -> str:
-        return f"tg-{self.chat_id}"
-
-    @property
-    def messages(self) -> list[SentMessage]:
-        return self.telegram.messages_to(self.chat_id)
-
-    async def say(self, text: str) -> list[SentMessage]:
-        before = len(self.messages)
-        self.telegram.send_text(self.chat_id, text, language_code=self.language)
-        return await self.settle(before)
-
-    async def press(self, message: SentMessage, button: dict) -> list[SentMessage]:
-        before = len(self.messages)
-        self.telegram.press_data(message, button["callback_data"],
-                                 language_code=self.language)
-        return await self.settle(before)
-
-    async def settle(self, before: int, timeout: float = 60) -> list[SentMessage]:
-        """The bot's reply to one message: at least one message, then the chat goes idle."""
-        await self.telegram.wait_for_messages(self.chat_id, before + 1, timeout=timeout)
-        deadline = asyncio.get_running_loop().time() + timeout
-        while self.bot.turns.is_busy(self.chat_id):
-            assert asyncio.get_running_loop().time() < deadline, "the chat never went idle"
-            await asyncio.sleep(0.05)
-        return self.messages[before:]
-
-    def last_with_buttons(self) -> SentMessage:
-        return next(m for m in reversed(self.messages) if m.buttons)
-
-    async def tracker(self) -> dict:
-        return await asyncio.to_thread(self.stack.tracker, self.sender_id)  # type: ignore[attr-defined]
-
-    async def user_texts(self) -> list[str]:
-        events = (await self.tracker())["events"]
-        return [e.get("text") for e in events if e.get("event") == "user"]
-
+class Conversation(TelegramChat):
     async def answer_form(self, max_steps: int = 30) -> None:
         """Answer whatever the active form asks: typed answers, else its first button."""
         for _ in range(max_steps):

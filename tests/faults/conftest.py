@@ -14,7 +14,6 @@ database backend (`fault_stack`, parametrised):
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import signal
@@ -33,6 +32,7 @@ from tests.bot import conftest as bot_suite
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.stack import Stack, free_port, trained_model
 from tests.tcp_proxy import TcpProxy
+from tests.telegram_chat import TelegramChat
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 
@@ -150,47 +150,16 @@ async def stack_bot(fault_stack: FaultStack, telegram: FakeTelegram,
         yield passerelle
 
 
-@dataclass
-class Chat:
-    """One person talking to the bot through the fake Telegram server."""
+class Chat(TelegramChat):
+    """A chat whose replies may be held through a fault: waits for quiet."""
 
-    bot: PasserelleBot
-    telegram: FakeTelegram
-    stack: Stack
-    chat_id: int
-    language: str
+    async def say(self, text: str, timeout: float = 90, quiet: float = 0.4
+                  ) -> list[SentMessage]:
+        return await super().say(text, timeout, quiet)
 
-    @property
-    def sender_id(self) -> str:
-        return f"tg-{self.chat_id}"
-
-    @property
-    def messages(self) -> list[SentMessage]:
-        return self.telegram.messages_to(self.chat_id)
-
-    async def say(self, text: str, timeout: float = 90) -> list[SentMessage]:
-        """Send one message; the bot's messages in answer, once the chat went quiet."""
-        before = len(self.messages)
-        self.telegram.send_text(self.chat_id, text, language_code=self.language)
-        return await self.settle(before, timeout)
-
-    async def settle(self, before: int, timeout: float = 90) -> list[SentMessage]:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        await self.telegram.wait_for_messages(self.chat_id, before + 1, timeout=timeout)
-        while True:
-            seen = len(self.messages)
-            await asyncio.sleep(0.4)
-            if len(self.messages) == seen and not self.bot.turns.is_busy(self.chat_id):
-                return self.messages[before:]
-            assert loop.time() < deadline, "the chat never went quiet"
-
-    async def user_texts(self) -> list[str]:
-        tracker = await asyncio.to_thread(self.stack.tracker, self.sender_id)
-        return [e.get("text") for e in tracker["events"] if e.get("event") == "user"]
-
-    def dump(self) -> str:
-        return "\n".join(f"< {m.text}" for m in self.messages)
+    async def settle(self, before: int, timeout: float = 90, quiet: float = 0.4
+                     ) -> list[SentMessage]:
+        return await super().settle(before, timeout, quiet)
 
 
 @pytest.fixture

@@ -21,50 +21,13 @@ import threading
 import pytest
 
 from bot.texts import TEXTS
+from tests.conversations import CHECK, MOTIVATION
 from tests.fake_telegram import FakeTelegram
 from tests.faults.conftest import Chat, FaultStack, bot_on
 
 # Rasa restarts take one to two minutes on a busy 2-core machine.
 pytestmark = pytest.mark.timeout(600)
 
-MOTIVATION = {
-    "nl": "Ik zit al een jaar thuis en ik wil een echte job in de IT. Ik ben altijd al "
-          "gefascineerd geweest door computers en wil mijn familie trots maken.",
-    "fr": "Je suis au chômage depuis un an et je veux un vrai métier. J'adore l'informatique "
-          "et je veux montrer à ma famille que je peux réussir.",
-}
-# The check, one answer at a time, with a piece of the bot's answer to each
-# (the same conversations as tests/test_check_integration.py).
-CHECK = {
-    "nl": [
-        ("ik wil me aanmelden", "10 korte vragen"),
-        ("ik ben Lotte", "Lotte"),
-        ("negentien", "dichtst"),
-        ("Gent", "Wat doe je"),
-        ("ik zoek werk", "VDAB"),
-        ("ja hoor", "geprogrammeerd"),
-        ("een beetje HTML op school", "waarom"),
-        (MOTIVATION["nl"], "7 maanden"),
-        ("ja, dat lukt", "bereiken"),
-        ("0470 12 34 56", "bewaren"),
-        ("ja, dat mag", "+32470123456"),
-        ("klopt", "binnen 2 werkdagen"),
-    ],
-    "fr": [
-        ("je veux m'inscrire", "10 petites questions"),
-        ("je m'appelle Inès", "Inès"),
-        ("j'ai dix-sept ans", "18 ans"),
-        ("Liège", "Tu fais quoi"),
-        ("je cherche du travail", "Forem"),
-        ("non, pas encore", "leforem.be"),
-        ("jamais", "pourquoi"),
-        (MOTIVATION["fr"], "7 mois"),
-        ("oui carrément", "joindre"),
-        ("Ines.Dupont@Hotmail.be", "garder"),
-        ("oui d'accord", "ines.dupont@hotmail.be"),
-        ("c'est bon", "séance d'info"),
-    ],
-}
 LEAD = {
     "nl": {"first_name": "Lotte", "age": 19, "campus": "ghent", "situation": "job_seeker",
            "registered": "yes", "experience": "some", "motivation": MOTIVATION["nl"],
