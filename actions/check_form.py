@@ -42,6 +42,7 @@ from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import answers, content, funnel
+from actions.domain import domain_or_cached
 
 Dispatcher = CollectingDispatcher
 
@@ -334,6 +335,7 @@ class ValidateCheckForm(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        domain = domain_or_cached(domain)
         kind = call_kind(tracker, self.form_name())
         if kind == ACTIVATION:
             events = self.on_activation(dispatcher, tracker)
@@ -617,6 +619,7 @@ class ValidateHandoffForm(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        domain = domain_or_cached(domain)
         kind = call_kind(tracker, self.form_name())
         if kind == ACTIVATION:
             # always asked, so the person confirms where the team may reach them

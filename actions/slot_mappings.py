@@ -21,6 +21,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import funnel
 from actions.content import content_slots
+from actions.domain import domain_or_cached
 from actions.language import LANGUAGES, choose_language
 
 CHANGE_LANGUAGE_PAYLOAD_RE = re.compile(r"/change_language(\{.*\})", re.DOTALL)
@@ -138,6 +139,11 @@ class ValidatePasserelleSlotMappings(ValidationAction):
         if isinstance(campaign, str) and campaign and campaign != tracker.get_slot("campaign"):
             return {"campaign": campaign}
         return {}
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        return await super().run(dispatcher, tracker, domain_or_cached(domain))
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -9,6 +9,7 @@ Used by the Telegram bot, the terminal chat and the dashboard's "try the bot" pa
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import zlib
 from typing import Any
@@ -18,6 +19,8 @@ import httpx
 from bot.settings import split_urls
 
 log = logging.getLogger(__name__)
+
+MAX_CONNECTIONS = 100
 
 
 class RasaUnavailable(Exception):
@@ -30,8 +33,12 @@ class RasaClient:
         self.timeout = timeout
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+            limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=50),
         )
+        # Messages beyond the pool's connections wait here, not in httpcore's own queue: that
+        # one rescans every waiting request on each change, which under a backlog of a few
+        # hundred messages took most of the bot's CPU (BENCHMARKS.md "Load").
+        self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
 
     def instances_for(self, sender_id: str) -> list[str]:
         """All instances, starting with this sender's own (a stable hash, not Python's)."""
@@ -43,7 +50,8 @@ class RasaClient:
         last_error: Exception | None = None
         for url in self.instances_for(sender_id):
             try:
-                response = await self._http.post(f"{url}/webhooks/rest/webhook", json=body)
+                async with self._slots:
+                    response = await self._http.post(f"{url}/webhooks/rest/webhook", json=body)
             except (httpx.ConnectError, httpx.ConnectTimeout) as error:
                 # Nothing reached this instance, so the next one may take the message.
                 log.warning("Rasa at %s unreachable: %s", url, error)

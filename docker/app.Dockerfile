@@ -27,6 +27,8 @@ COPY bot/ bot/
 COPY leads/ leads/
 COPY admin/ admin/
 COPY content/ content/
+# actions/domain.py reads the domain: Rasa sends it to no action (enable_selective_domain)
+COPY domain/ domain/
 
 # An unprivileged user; /app/var (funnel salt fallback, lead outage spool) is a volume.
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin passerelle \

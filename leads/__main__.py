@@ -19,9 +19,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _migrate(_args: argparse.Namespace) -> int:
     from leads.migrate import current_revision, upgrade
+    from leads.trackers import prepare_tracker_store
 
     before = current_revision()
     upgrade()
+    prepare_tracker_store()
     after = current_revision()
     change = "up to date" if before == after else f"upgraded from {before or 'empty'}"
     print(f"database schema at revision {after} ({change})", file=sys.stderr)
