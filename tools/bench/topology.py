@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tools.ports import free_port, wait_for_http
+from tools.processes import free_port, stop_process_group, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = ROOT / ".venv" / "bin" / "python"
@@ -169,14 +168,8 @@ class Topology:
 
     def _stop(self, name: str) -> None:
         process = self.processes.get(name)
-        if process is None or process.poll() is not None:
-            return
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
+        if process is not None:
+            stop_process_group(process, timeout=20)
 
     def _prepare_databases(self) -> None:
         scaled = self.kind == "scaled"
