@@ -63,6 +63,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._resource = resource
         self.model = model
         self.responses = responses or {}
+        self.retrieval_intents = _retrieval_intents(model)
 
     @classmethod
     def create(
@@ -86,6 +87,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             return self._resource
         self.model = self._pipeline().fit(texts, np.array(labels))
         self.responses = dict(training_data.responses)
+        self.retrieval_intents = _retrieval_intents(self.model)
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump({"model": self.model, "responses": self.responses},
                         directory / MODEL_FILE)
@@ -148,10 +150,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         message.set("intent", intent_ranking[0], add_to_output=True)
         message.set("intent_ranking", intent_ranking, add_to_output=True)
 
-        retrieval_intents = sorted({label.split("/", 1)[0] for label in labels if "/" in label})
         top_label, top_confidence = ranked[0]
         selector: dict[str, Any] = dict(message.get("response_selector") or {})
-        selector["all_retrieval_intents"] = retrieval_intents
+        selector["all_retrieval_intents"] = self.retrieval_intents
         if "/" in top_label:
             intent = top_label.split("/", 1)[0]
             keys = [(label, c) for label, c in ranked if label.startswith(f"{intent}/")]
@@ -166,3 +167,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                             for label, c in keys[: self.config["ranking_length"]]],
             }
         message.set("response_selector", selector, add_to_output=True)
+
+
+def _retrieval_intents(model: Pipeline | None) -> list[str]:
+    """"faq", "doubt": the intents whose labels carry a key ("faq/cost")."""
+    if model is None:
+        return []
+    return sorted({str(label).split("/", 1)[0] for label in model.classes_ if "/" in str(label)})
