@@ -39,7 +39,7 @@ help:
 	@echo "make run          start Rasa, the action server, the dashboard and the Telegram bot"
 	@echo "make chat         chat with the bot in this terminal (LANG=fr for a French Telegram user)"
 	@echo "make test         everything: lint, Rasa data validation, unit, Rasa stories, e2e, browser"
-	@echo "make train        train the Rasa model if config/domain/NLU/stories changed"
+	@echo "make train        train the Rasa model if config/domain/NLU/stories/rasa_components changed"
 	@echo "make eval-nlu     intent macro-F1 per language on a held-out set (DATA=file.jsonl)"
 	@echo "make eval-langid  language-identification accuracy (DATA=file.jsonl)"
 	@echo "make bench        load test of the whole stack (fake Telegram -> bot -> Rasa -> actions -> DB)"

@@ -10,7 +10,10 @@ Output is what Rasa's own components give, so the rest of Rasa is unchanged:
 - `intent` / `intent_ranking`: the retrieval intent ("faq") for a key, read by policies and the
   FallbackClassifier. Confidences are a softmax over the SVM scores (`temperature` sharpens it).
 - `response_selector`: for a key, the block a ResponseSelector would write, so `utter_faq`
-  answers with `utter_faq/cost` and the tracker shows the full retrieval intent.
+  answers with `utter_faq/cost` and the tracker shows the full retrieval intent. Unlike the
+  ResponseSelector it leaves out the response texts: Rasa answers from the domain (its
+  conditional variations by language) and never reads them, while every user event in the
+  tracker would carry them, stored, reloaded and sent to the action server on every message.
 """
 
 from __future__ import annotations
@@ -56,13 +59,11 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         model_storage: ModelStorage,
         resource: Resource,
         model: Pipeline | None = None,
-        responses: dict[str, list[dict[str, Any]]] | None = None,
     ) -> None:
         self.config = config
         self._model_storage = model_storage
         self._resource = resource
         self.model = model
-        self.responses = responses or {}
         self.retrieval_intents = _retrieval_intents(model)
 
     @classmethod
@@ -86,11 +87,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             log.warning("LinearIntentClassifier needs at least two labels: not trained")
             return self._resource
         self.model = self._pipeline().fit(texts, np.array(labels))
-        self.responses = dict(training_data.responses)
         self.retrieval_intents = _retrieval_intents(self.model)
         with self._model_storage.write_to(self._resource) as directory:
-            joblib.dump({"model": self.model, "responses": self.responses},
-                        directory / MODEL_FILE)
+            joblib.dump({"model": self.model}, directory / MODEL_FILE)
         return self._resource
 
     def _pipeline(self) -> Pipeline:
@@ -117,7 +116,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         except (ValueError, FileNotFoundError):
             log.warning("LinearIntentClassifier has no trained model: it predicts nothing")
             return cls(config, model_storage, resource)
-        return cls(config, model_storage, resource, saved["model"], saved["responses"])
+        return cls(config, model_storage, resource, saved["model"])
 
     # --- prediction ----------------------------------------------------------------------
 
@@ -158,7 +157,6 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             keys = [(label, c) for label, c in ranked if label.startswith(f"{intent}/")]
             selector[intent] = {
                 "response": {
-                    "responses": self.responses.get(f"utter_{top_label}", []),
                     "confidence": top_confidence,
                     "intent_response_key": top_label,
                     "utter_action": f"utter_{top_label}",

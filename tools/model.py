@@ -3,8 +3,9 @@
     python tools/model.py path    # prints models/passerelle-<hash>.tar.gz (may not exist yet)
     python tools/model.py train   # trains only if that file is missing; prints its path
 
-The hash covers everything `rasa train` reads (config.yml, domain/, nlu/, stories/), so a
-change to any of them trains a new model and anything else (content/, code) does not.
+The hash covers everything `rasa train` reads (config.yml, domain/, nlu/, stories/) and our
+pipeline components (rasa_components/), so a change to any of them trains a new model and
+anything else (content/, other code) does not.
 Concurrent calls are serialised with a file lock, so two terminals never train at once.
 Standard library only: it runs with any Python.
 """
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TRAINING_INPUTS = ["config.yml", "domain", "nlu", "stories"]
+TRAINING_INPUTS = ["config.yml", "domain", "nlu", "stories", "rasa_components"]
 MODELS = ROOT / "models"
 KEEP_MODELS = 3
 
@@ -31,7 +32,7 @@ def data_hash() -> str:
         path = ROOT / name
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:
-            if file.suffix not in {".yml", ".yaml"}:
+            if file.suffix not in {".yml", ".yaml", ".py"}:
                 continue
             digest.update(str(file.relative_to(ROOT)).encode())
             digest.update(file.read_bytes())
