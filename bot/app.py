@@ -58,6 +58,7 @@ from bot.rasa_client import RasaClient
 from bot.relay import EraseTracker, Relay, action_health_url
 from bot.rendering import Outgoing
 from bot.settings import Settings
+from bot.telegram_http import AiohttpRequest
 from bot.texts import LANGUAGE_PROMPT, text
 from bot.webhook import WebhookReceiver, register_webhook
 
@@ -107,7 +108,8 @@ class PasserelleBot:
                 overall_max_rate=rate, overall_time_period=1 if rate else 0, max_retries=3))
             .concurrent_updates(ChatOrderedUpdateProcessor(
                 self.turns, on_arrival=self._judge_flood))
-            .connection_pool_size(128)
+            .request(AiohttpRequest(connection_pool_size=128))
+            .get_updates_request(AiohttpRequest())
             .post_init(self._post_init)
             .post_shutdown(self._post_shutdown)
             .build()

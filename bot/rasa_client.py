@@ -14,7 +14,7 @@ import logging
 import zlib
 from typing import Any
 
-import httpx
+import aiohttp
 
 from bot.settings import split_urls
 
@@ -28,16 +28,13 @@ class RasaUnavailable(Exception):
 
 
 class RasaClient:
+    """aiohttp, not httpx: one call costs a fraction of the CPU (BENCHMARKS.md "Load")."""
+
     def __init__(self, urls: list[str] | str, timeout: float = 10) -> None:
         self.urls = split_urls(urls)
-        self.timeout = timeout
-        self._http = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
-            limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=50),
-        )
-        # Messages beyond the pool's connections wait here, not in httpcore's own queue: that
-        # one rescans every waiting request on each change, which under a backlog of a few
-        # hundred messages took most of the bot's CPU (BENCHMARKS.md "Load").
+        self.timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=min(timeout, 3.0))
+        self._session: aiohttp.ClientSession | None = None
+        # Messages beyond the pool's connections wait here, in arrival order.
         self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
 
     def instances_for(self, sender_id: str) -> list[str]:
@@ -50,31 +47,41 @@ class RasaClient:
         last_error: Exception | None = None
         for url in self.instances_for(sender_id):
             try:
-                async with self._slots:
-                    response = await self._http.post(f"{url}/webhooks/rest/webhook", json=body)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+                async with self._slots, self._http().post(
+                        f"{url}/webhooks/rest/webhook", json=body) as response:
+                    return await _replies(response, url)
+            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as error:
                 # Nothing reached this instance, so the next one may take the message.
                 log.warning("Rasa at %s unreachable: %s", url, error)
                 last_error = error
                 continue
-            except httpx.HTTPError as error:
+            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
                 raise RasaUnavailable(f"Rasa at {url}: {error!r}") from error
-            return _replies(response, url)
         raise RasaUnavailable(f"no Rasa instance reachable: {last_error!r}") from last_error
 
     async def is_available(self) -> bool:
         """True when at least one instance answers its root URL."""
         for url in self.urls:
             try:
-                response = await self._http.get(f"{url}/", timeout=3)
-            except httpx.HTTPError:
+                async with self._http().get(f"{url}/",
+                                            timeout=aiohttp.ClientTimeout(total=3)) as response:
+                    if response.status < 500:
+                        return True
+            except (aiohttp.ClientError, asyncio.TimeoutError):
                 continue
-            if response.status_code < 500:
-                return True
         return False
 
     async def close(self) -> None:
-        await self._http.aclose()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        # created on first use: an aiohttp session belongs to the running event loop
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=self.timeout, connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS))
+        return self._session
 
     async def __aenter__(self) -> RasaClient:
         return self
@@ -83,12 +90,12 @@ class RasaClient:
         await self.close()
 
 
-def _replies(response: httpx.Response, url: str) -> list[dict]:
-    if response.status_code >= 500:
-        raise RasaUnavailable(f"Rasa at {url} answered {response.status_code}")
+async def _replies(response: aiohttp.ClientResponse, url: str) -> list[dict]:
+    if response.status >= 500:
+        raise RasaUnavailable(f"Rasa at {url} answered {response.status}")
     response.raise_for_status()
     try:
-        messages = response.json()
+        messages = await response.json(content_type=None)
     except ValueError as error:
         raise RasaUnavailable(f"Rasa at {url} sent something that is not JSON") from error
     if not isinstance(messages, list):
