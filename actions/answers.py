@@ -11,6 +11,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
 import phonenumbers
 
@@ -36,9 +37,15 @@ def word_count(text: str) -> int:
 
 def _has_phrase(folded_words: list[str], phrase: str) -> bool:
     """True when the words of `phrase` occur consecutively in `folded_words`."""
-    target = words(phrase)
+    target = _phrase_words(phrase)
     size = len(target)
     return any(folded_words[i : i + size] == target for i in range(len(folded_words) - size + 1))
+
+
+@cache
+def _phrase_words(phrase: str) -> list[str]:
+    # the phrases are our own constant lists: fold them once, not on every message
+    return words(phrase)
 
 
 def _first_phrase(folded_words: list[str], phrases: list[str]) -> str | None:
