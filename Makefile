@@ -39,7 +39,7 @@ help:
 	@echo "make run          start Rasa, the action server, the dashboard and the Telegram bot"
 	@echo "make chat         chat with the bot in this terminal (LANG=fr for a French Telegram user)"
 	@echo "make test         everything: lint, Rasa data validation, unit, Rasa stories, e2e, browser"
-	@echo "make train        train the Rasa model if config/domain/NLU/stories/rasa_components changed"
+	@echo "make train        train the Rasa model if config/domain/NLU/stories/classifier changed"
 	@echo "make eval-nlu     intent macro-F1 per language on a held-out set (DATA=file.jsonl)"
 	@echo "make eval-langid  language-identification accuracy (DATA=file.jsonl)"
 	@echo "make bench        load test of the whole stack (fake Telegram -> bot -> Rasa -> actions -> DB)"
@@ -108,7 +108,8 @@ eval-nlu: venvs train
 eval-langid: $(VENV)/.installed
 	@$(PY) tools/eval_langid.py $(or $(DATA),tests/data/langid_heldout.jsonl)
 
-# Ramps the offered load (BENCH_STEPS=10,20,40,60,80 msgs/s); last line
+# Ramps the offered load (BENCH_STEPS=10,20,40,60,70,80 msgs/s) on the production shape (two Rasa
+# instances, PostgreSQL, Redis lock store; BENCH_TOPOLOGY=single for make run's); last line
 # msgs_per_s=... p95_ms=... errors=... leads_lost=... (tools/bench/__main__.py lists the knobs).
 bench: venvs train
 	@$(PY) -m tools.bench

@@ -31,7 +31,8 @@ class Settings:
     flood_burst: int = 20
     flood_per_minute: float = 60.0
     reply_interval: float = 1.0
-    typing_delay: float = 0.4
+    # "typing…" only for an answer slower than a person notices: every hint is a Telegram call
+    typing_delay: float = 1.0
     max_send_rate: float = 30.0
     poll_timeout: int = 30
     retry_max_delay: float = 10.0

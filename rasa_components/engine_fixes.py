@@ -1,4 +1,4 @@
-"""Two CPU hot spots of the Rasa 3.6.21 engine, computed once instead of on every message.
+"""CPU hot spots of the Rasa 3.6.21 engine, done once instead of on every message.
 
 Profiled under `make bench` (BENCHMARKS.md "Load", py-spy on the Rasa process), per message:
 - ~15 % of Rasa's CPU went to checking the action-response JSON schema against the JSON
@@ -6,10 +6,17 @@ Profiled under `make bench` (BENCHMARKS.md "Load", py-spy on the Rasa process), 
   `jsonschema.validate()`, which re-checks the (constant) schema itself on each call;
 - ~8 % went to `Event.resolve_by_type()`, which walks every Event subclass (with an
   `inspect.isabstract` test each) for each of the ~150 events of a tracker loaded from the
-  tracker store.
-Both answers never change while Rasa runs. Here the schema is checked once and its validator
-kept, and an event type name's class is remembered once found. What is validated, the error
-raised for an invalid reply and the classes returned are Rasa's own (tests/test_engine_fixes.py).
+  tracker store;
+- ~12 % went to each custom-action call's HTTP set-up and body: Rasa opens a new aiohttp
+  session, connector and TCP connection to the action server for every call, and encodes the
+  whole tracker with the standard json module.
+The first two answers never change while Rasa runs: the schema is checked once and its
+validator kept, and an event type name's class is remembered once found. What is validated,
+the error raised for an invalid reply and the classes returned are Rasa's own
+(tests/test_engine_fixes.py). For the third, endpoint sessions share one connection pool per
+event loop (aiohttp's `connector_owner=False`: keep-alive connections to the action server)
+and encode JSON bodies with ujson (already a Rasa dependency); headers, auth and timeout are
+Rasa's.
 
 Rasa imports this package when it loads a model (config.yml names our classifier), so every
 Rasa process applies the fixes before its first message. They are written against 3.6.21
@@ -42,6 +49,7 @@ def apply() -> bool:
         return False
     _validate_action_replies_with_one_validator()
     _remember_event_classes()
+    _reuse_connections_to_endpoints()
     _applied = True
     return True
 
@@ -93,3 +101,36 @@ def _remember_event_classes() -> None:
         return event_class
 
     Event.resolve_by_type = staticmethod(resolve_by_type)
+
+
+def _reuse_connections_to_endpoints() -> None:
+    import asyncio
+
+    import aiohttp
+    import ujson
+    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
+
+    connectors: dict[asyncio.AbstractEventLoop, aiohttp.TCPConnector] = {}
+
+    def shared_connector() -> aiohttp.TCPConnector:
+        loop = asyncio.get_running_loop()
+        connector = connectors.get(loop)
+        if connector is None or connector.closed:
+            connector = connectors[loop] = aiohttp.TCPConnector(limit=100)
+        return connector
+
+    def session(self: EndpointConfig) -> aiohttp.ClientSession:
+        # Rasa's EndpointConfig.session(), on the shared pool and with ujson
+        auth = None
+        if self.basic_auth:
+            auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+        return aiohttp.ClientSession(
+            headers=self.headers,
+            auth=auth,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            connector=shared_connector(),
+            connector_owner=False,
+            json_serialize=ujson.dumps,
+        )
+
+    EndpointConfig.session = session

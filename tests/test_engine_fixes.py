@@ -47,7 +47,22 @@ def outcomes():
 before = outcomes()
 import rasa_components  # applies the fixes, as when Rasa loads our model
 from rasa_components import engine_fixes
-print(json.dumps({"applied": engine_fixes.apply(), "before": before, "after": outcomes()}))
+
+import asyncio
+from rasa.utils.endpoints import EndpointConfig
+
+async def sessions():
+    endpoint = EndpointConfig("http://127.0.0.1:9/webhook", headers={"X-Test": "1"})
+    async with endpoint.session() as first:
+        pool = first.connector
+    async with endpoint.session() as second:
+        body = second._json_serialize({"text": "é/x", "n": 1.5})
+        shared, headers = second.connector is pool, dict(second.headers)
+    return {"shared_pool": shared, "pool_open": not pool.closed, "headers": headers,
+            "body": json.loads(body)}
+
+print(json.dumps({"applied": engine_fixes.apply(), "before": before, "after": outcomes(),
+                  "sessions": asyncio.run(sessions())}))
 """
 
 
@@ -64,3 +79,7 @@ def test_engine_fixes_keep_rasas_behaviour() -> None:
     assert [v[0] for v in validated] == ["ok", "ok", "invalid", "invalid", "invalid", "invalid"]
     assert "Failed to validate Action server response" in validated[2][1]
     assert "SlotSet" in result["after"]["resolved"]
+    # action-server calls: one keep-alive pool, Rasa's headers, the same JSON
+    assert result["sessions"] == {"shared_pool": True, "pool_open": True,
+                                  "headers": {"X-Test": "1"},
+                                  "body": {"text": "é/x", "n": 1.5}}

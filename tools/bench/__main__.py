@@ -1,13 +1,13 @@
 """`make bench` / `.venv/bin/python -m tools.bench`: the load test, start to finish.
 
 Settings (environment, or the matching --options):
-  BENCH_STEPS=10,20,40,60,80   offered incoming messages/s, one step each
+  BENCH_STEPS=10,20,40,60,70,80   offered incoming messages/s, one step each
   BENCH_STEP_SECONDS=40        length of a step
   BENCH_THINK_SCALE=1          multiplies the people's think times
   BENCH_DRAIN_SECONDS=75       after the last step, time for conversations to finish
   BENCH_WARMUP=3               quick conversations before the first step (not measured)
   BENCH_MAX_PEOPLE=3000        people in a conversation at once, at most
-  BENCH_TOPOLOGY=single|scaled and BENCH_DATABASE_URL, ...: see tools/bench/topology.py
+  BENCH_TOPOLOGY=scaled|single and BENCH_DATABASE_URL, ...: see tools/bench/topology.py
   PASSERELLE_MODEL=path        the Rasa model (default: the one for the current data)
 """
 
@@ -50,7 +50,7 @@ def model_path() -> Path:
 def parse_options(argv: list[str]) -> tuple[LoadOptions, bool]:
     env = os.environ.get
     parser = argparse.ArgumentParser(description="Load test of the whole Passerelle stack.")
-    parser.add_argument("--steps", default=env("BENCH_STEPS", "10,20,40,60,80"))
+    parser.add_argument("--steps", default=env("BENCH_STEPS", "10,20,40,60,70,80"))
     parser.add_argument("--step-seconds", type=float,
                         default=float(env("BENCH_STEP_SECONDS", "40")))
     parser.add_argument("--think-scale", type=float,

@@ -1,16 +1,18 @@
 """Start and stop the processes under test, on free loopback ports, with fresh databases.
 
-    topology = Topology.from_env(workdir, model)   # BENCH_TOPOLOGY=single (default) | scaled
+    topology = Topology.from_env(workdir, model)   # BENCH_TOPOLOGY=scaled (default) | single
     topology.start(telegram_base_url, telegram_token)
     ...
     topology.stop()
 
-single: one action server, one Rasa (SQLite tracker store, in-memory lock store), the bot,
-and a SQLite lead store (BENCH_DATABASE_URL: any URL instead, e.g. PostgreSQL).
-scaled: the production shape (PRODUCT.md §9): PostgreSQL for leads and trackers (fresh
-databases, dropped afterwards, unless BENCH_DATABASE_URL / BENCH_TRACKER_DATABASE_URL are
-given), the Redis lock store, and BENCH_RASA_INSTANCES (default 2) Rasa instances behind the
-bot's RASA_URL list. Everything else in the environment (SANIC_WORKERS, TF_INTRA_OP_... ,
+scaled (the default): the production shape (PRODUCT.md §9): PostgreSQL for leads and trackers
+(fresh databases, dropped afterwards, unless BENCH_DATABASE_URL / BENCH_TRACKER_DATABASE_URL
+are given), the Redis lock store, and BENCH_RASA_INSTANCES (default 2) Rasa instances behind
+the bot's RASA_URL list. One Rasa process works on one core, so this is the shape that can use
+both cores of the reference machine.
+single: what `make run` starts: one action server, one Rasa (SQLite tracker store, in-memory
+lock store, or BENCH_LOCK_STORE=redis), the bot, and a SQLite lead store (BENCH_DATABASE_URL:
+any URL instead, e.g. PostgreSQL). Everything else in the environment (SANIC_WORKERS, TF_INTRA_OP_... ,
 RASA_TIMEOUT, ...) passes through to the processes.
 """
 
@@ -48,7 +50,7 @@ class Topology:
 
     @classmethod
     def from_env(cls, workdir: Path, model: Path) -> Topology:
-        kind = os.environ.get("BENCH_TOPOLOGY", "single")
+        kind = os.environ.get("BENCH_TOPOLOGY", "scaled")
         if kind not in ("single", "scaled"):
             raise ValueError(f"BENCH_TOPOLOGY must be single or scaled, not {kind!r}")
         scaled = kind == "scaled"
@@ -155,7 +157,7 @@ class Topology:
         return "rasa" if number == 0 else f"rasa-{number + 1}"
 
     def _rasa_argv(self, port: int) -> list[str]:
-        return [str(RASA), "run", "--enable-api", "--auth-token", self.auth_token,
+        return [str(RASA), "run", "--enable-api", f"--auth-token={self.auth_token}",
                 "-m", str(self.model), "--endpoints", "endpoints.yml",
                 "--credentials", "credentials.yml", "-i", "127.0.0.1", "-p", str(port)]
 
