@@ -12,8 +12,9 @@ the bot's RASA_URL list. One Rasa process works on one core, so this is the shap
 both cores of the reference machine.
 single: what `make run` starts: one action server, one Rasa (SQLite tracker store, in-memory
 lock store, or BENCH_LOCK_STORE=redis), the bot, and a SQLite lead store (BENCH_DATABASE_URL:
-any URL instead, e.g. PostgreSQL). Everything else in the environment (SANIC_WORKERS, TF_INTRA_OP_... ,
-RASA_TIMEOUT, ...) passes through to the processes.
+any URL instead, e.g. PostgreSQL).
+Everything else in the environment (SANIC_WORKERS, RASA_TIMEOUT, ...) passes through to the
+processes.
 """
 
 from __future__ import annotations
