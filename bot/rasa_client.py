@@ -34,7 +34,8 @@ class RasaClient:
         self.urls = split_urls(urls)
         self.timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=min(timeout, 3.0))
         self._session: aiohttp.ClientSession | None = None
-        # Messages beyond the pool's connections wait here, in arrival order.
+        # Messages beyond the pool's connections wait here, in arrival order, and the wait
+        # does not count against a call's timeout (inside aiohttp's pool it would).
         self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
 
     def instances_for(self, sender_id: str) -> list[str]:

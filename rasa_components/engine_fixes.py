@@ -37,7 +37,7 @@ _applied = False
 
 
 def apply() -> bool:
-    """Apply both fixes once; True when they are in place."""
+    """Apply the fixes once; True when they are in place."""
     global _applied
     if _applied:
         return True

@@ -15,7 +15,13 @@ from pathlib import Path
 
 import httpx
 
-from tools.processes import free_port, stop_process_group, wait_for_http
+from tools.processes import (
+    free_port,
+    log_tails,
+    rasa_run_argv,
+    stop_process_group,
+    wait_for_http,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = ROOT / ".venv" / "bin" / "python"
@@ -105,11 +111,7 @@ class Stack:
     def start_rasa(self, name: str = "rasa", port: int | None = None) -> str:
         """Start a Rasa instance (another one: a new `name` and port); returns its URL."""
         port = port or self.rasa_port
-        process = self._spawn(name, [
-            str(RASA), "run", "--enable-api", f"--auth-token={self.auth_token}",
-            "-m", str(self.model), "--endpoints", "endpoints.yml",
-            "--credentials", "credentials.yml", "-i", "127.0.0.1", "-p", str(port),
-        ])
+        process = self._spawn(name, rasa_run_argv(RASA, self.model, port, self.auth_token))
         url = f"http://127.0.0.1:{port}"
         wait_for_http(f"{url}/status?token={self.auth_token}", 180, process)
         return url
@@ -160,8 +162,4 @@ class Stack:
         return response.json()
 
     def logs(self, lines: int = 60) -> str:
-        parts = []
-        for log in sorted(self.workdir.glob("*.log")):
-            tail = log.read_text(errors="replace").splitlines()[-lines:]
-            parts.append(f"--- {log.name} ---\n" + "\n".join(tail))
-        return "\n".join(parts)
+        return log_tails(self.workdir, lines)

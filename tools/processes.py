@@ -1,4 +1,5 @@
-"""Local processes on loopback: a free port, waiting until one answers HTTP, stopping one.
+"""Local processes on loopback: a free port, the Rasa command, waiting until one answers HTTP,
+the tails of their logs, stopping one.
 
 Shared by the test stack (tests/stack.py) and the load test (tools/bench/).
 """
@@ -10,6 +11,7 @@ import signal
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import httpx
 
@@ -18,6 +20,14 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def rasa_run_argv(rasa: Path, model: Path, port: int, auth_token: str) -> list[str]:
+    """`rasa run` on loopback with the HTTP API, our endpoints and credentials."""
+    # `--auth-token=...`: a token may start with "-", which argparse would take for an option
+    return [str(rasa), "run", "--enable-api", f"--auth-token={auth_token}",
+            "-m", str(model), "--endpoints", "endpoints.yml",
+            "--credentials", "credentials.yml", "-i", "127.0.0.1", "-p", str(port)]
 
 
 def wait_for_http(url: str, timeout: float, process: subprocess.Popen | None = None) -> None:
@@ -44,3 +54,12 @@ def stop_process_group(process: subprocess.Popen, timeout: float = 15) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=5)
+
+
+def log_tails(folder: Path, lines: int) -> str:
+    """The last `lines` lines of every *.log in `folder`, each under its file name."""
+    parts = []
+    for log in sorted(folder.glob("*.log")):
+        tail = log.read_text(errors="replace").splitlines()[-lines:]
+        parts.append(f"--- {log.name} ---\n" + "\n".join(tail))
+    return "\n".join(parts)

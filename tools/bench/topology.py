@@ -25,7 +25,13 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tools.processes import free_port, stop_process_group, wait_for_http
+from tools.processes import (
+    free_port,
+    log_tails,
+    rasa_run_argv,
+    stop_process_group,
+    wait_for_http,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = ROOT / ".venv" / "bin" / "python"
@@ -90,7 +96,8 @@ class Topology:
                        capture_output=True)
         actions = self._spawn("actions", [str(PY), "-m", "rasa_sdk", "--actions", "actions",
                                           "-p", str(self.action_port)], env)
-        rasas = [self._spawn(self._rasa_name(number), self._rasa_argv(port), env)
+        rasas = [self._spawn(self._rasa_name(number),
+                            rasa_run_argv(RASA, self.model, port, self.auth_token), env)
                  for number, port in enumerate(self.rasa_ports)]
         wait_for_http(f"http://127.0.0.1:{self.action_port}/health", 90, actions)
         for url, process in zip(self.rasa_urls, rasas, strict=True):
@@ -145,22 +152,13 @@ class Topology:
         self._drop_databases()
 
     def logs(self, lines: int = 40) -> str:
-        parts = []
-        for log in sorted(self.workdir.glob("*.log")):
-            tail = log.read_text(errors="replace").splitlines()[-lines:]
-            parts.append(f"--- {log.name} ---\n" + "\n".join(tail))
-        return "\n".join(parts)
+        return log_tails(self.workdir, lines)
 
     # --- internals ------------------------------------------------------------------------
 
     @staticmethod
     def _rasa_name(number: int) -> str:
         return "rasa" if number == 0 else f"rasa-{number + 1}"
-
-    def _rasa_argv(self, port: int) -> list[str]:
-        return [str(RASA), "run", "--enable-api", f"--auth-token={self.auth_token}",
-                "-m", str(self.model), "--endpoints", "endpoints.yml",
-                "--credentials", "credentials.yml", "-i", "127.0.0.1", "-p", str(port)]
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
