@@ -29,7 +29,6 @@ import httpx
 import psycopg
 import pytest
 import redis
-from psycopg import sql
 from sqlalchemy import text
 
 from bot.rasa_client import RasaClient
@@ -37,6 +36,7 @@ from leads.db import dispose_engines, get_engine
 from tests.conversations import CHECK, MOTIVATION
 from tests.stack import PY, ROOT, Stack, free_port, trained_model
 from tests.test_check_integration import expected_score, metadata
+from tools.scratch_postgres import create_databases, drop_databases
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -61,23 +61,18 @@ def unavailable(message: str) -> NoReturn:
 @pytest.fixture(scope="module")
 def databases() -> Iterator[tuple[str, str]]:
     """Two fresh PostgreSQL databases: (lead store URL, Rasa tracker store URL)."""
-    try:
-        admin = psycopg.connect(dbname="postgres", autocommit=True, connect_timeout=5, **PG)
-    except psycopg.OperationalError as error:
-        unavailable(f"PostgreSQL at {PG['host']}:{PG['port']} unreachable: {error}")
     base = f"passerelle_scale_{os.getpid()}_{secrets.token_hex(3)}"
     names = [base, f"{base}_rasa"]
-    for name in names:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        create_databases(*names)
+    except psycopg.OperationalError as error:
+        unavailable(f"PostgreSQL at {PG['host']}:{PG['port']} unreachable: {error}")
     try:
         where = f"{PG['user']}@{PG['host']}:{PG['port']}"
         yield f"postgresql+psycopg://{where}/{names[0]}", f"postgresql://{where}/{names[1]}"
     finally:
         dispose_engines()
-        for name in names:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        admin.close()
+        drop_databases(*names)
 
 
 @dataclass

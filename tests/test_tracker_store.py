@@ -14,8 +14,7 @@ import psycopg
 import pytest
 
 from tests.stack import RASA, ROOT
-
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+from tools.scratch_postgres import create_databases, drop_databases
 
 # Runs in .venv-rasa. Two conversation sessions, saved turn by turn by either store in turn.
 SCRIPT = r"""
@@ -70,17 +69,15 @@ asyncio.run(main())
 def postgres_tracker_url() -> Iterator[str]:
     name = f"passerelle_trackers_test_{secrets.token_hex(4)}"
     try:
-        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
+        create_databases(name)
     except psycopg.OperationalError as error:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"PostgreSQL unreachable: {error}")
         pytest.skip(f"PostgreSQL unreachable: {error}")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        drop_databases(name)
 
 
 def run_against(url: str, dialect: str) -> dict:

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import psycopg
 import pytest
-from psycopg import sql
 from sqlalchemy import select
 
 from bot.app import PasserelleBot, running
@@ -33,6 +32,7 @@ from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.stack import Stack, free_port, trained_model
 from tests.tcp_proxy import TcpProxy
 from tests.telegram_chat import TelegramChat
+from tools.scratch_postgres import create_databases, drop_databases
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 
@@ -70,10 +70,9 @@ class FaultStack:
             if path.exists() else []
 
 
-def _admin() -> psycopg.Connection:
+def _fresh_database(name: str) -> None:
     try:
-        return psycopg.connect(host=PG_HOST, port=PG_PORT, dbname="postgres", user="postgres",
-                               autocommit=True, connect_timeout=5)
+        create_databases(name)
     except psycopg.OperationalError as error:
         message = f"PostgreSQL at {PG_HOST}:{PG_PORT} unreachable: {error}"
         if os.environ.get("CI", "").lower() == "true":
@@ -83,9 +82,8 @@ def _admin() -> psycopg.Connection:
 
 @pytest.fixture(scope="module")
 def postgresql_fault_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
-    admin = _admin()
     database = f"passerelle_faults_{os.getpid()}_{secrets.token_hex(3)}"
-    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+    _fresh_database(database)
     proxy = TcpProxy(free_port(), (PG_HOST, PG_PORT))
     proxy.start()
     stack = Stack(
@@ -115,9 +113,7 @@ def postgresql_fault_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator
         from leads.db import dispose_engines
 
         dispose_engines()
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(database)))
-        admin.close()
+        drop_databases(database)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

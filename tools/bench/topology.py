@@ -32,11 +32,11 @@ from tools.processes import (
     stop_process_group,
     wait_for_http,
 )
+from tools.scratch_postgres import create_databases, drop_databases
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = ROOT / ".venv" / "bin" / "python"
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
-PG_ADMIN_URL = "postgresql://root@127.0.0.1:5432/postgres"
 RASA_START_TIMEOUT = 240
 
 
@@ -182,25 +182,18 @@ class Topology:
                                 else f"sqlite:///{self.workdir}/rasa_tracker.db")
 
     def _fresh_postgres(self, purpose: str) -> str:
-        import psycopg
-
         name = f"passerelle_bench_{purpose}_{secrets.token_hex(4)}"
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
+        create_databases(name)
         self._created_databases.append(name)
-        return f"postgresql://root@127.0.0.1:5432/{name}"
+        return f"postgresql://postgres@127.0.0.1:5432/{name}"
 
     def _drop_databases(self) -> None:
         if not self._created_databases:
             return
-        import psycopg
-
         from leads.db import dispose_engines
 
         dispose_engines()  # our own pooled connections to them
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
-            for name in self._created_databases:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_databases(*self._created_databases)
         self._created_databases.clear()
 
 
