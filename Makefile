@@ -34,7 +34,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export RASA_AUTH_TOKEN ADMIN_SECRET_KEY FUNNEL_SALT TELEGRAM_BOT_TOKEN
 
-.PHONY: help run test train chat lint eval-nlu eval-langid bench migrate venvs clean
+.PHONY: help run test train chat lint eval-nlu eval-langid eval-dialogue bench migrate venvs clean
 help:
 	@echo "make run          start Rasa, the action server, the dashboard and the Telegram bot"
 	@echo "make chat         chat with the bot in this terminal (LANG=fr for a French Telegram user)"
@@ -42,6 +42,7 @@ help:
 	@echo "make train        train the Rasa model if config/domain/NLU/stories/classifier changed"
 	@echo "make eval-nlu     intent macro-F1 per language on a held-out set (DATA=file.jsonl)"
 	@echo "make eval-langid  language-identification accuracy (DATA=file.jsonl)"
+	@echo "make eval-dialogue  whole conversations of personas (SET=dev|heldout), per kind"
 	@echo "make bench        load test of the whole stack (fake Telegram -> bot -> Rasa -> actions -> DB)"
 	@echo "make lint         ruff"
 
@@ -104,6 +105,12 @@ lint: $(VENV)/.installed
 
 eval-nlu: venvs train
 	@$(RASA_VENV)/bin/python tools/eval_nlu.py "$$($(PY) tools/model.py path)" $(or $(DATA),$(wildcard tests/data/nlu_heldout*.jsonl))
+
+# Personas of tests/personas/$(SET) played through Rasa's REST channel on a fresh stack; last line
+# conversations_correct=N/M turns=T fallbacks=F. SET=heldout is evaluated once, never tuned on.
+eval-dialogue: venvs train
+	@$(PY) -m tools.dialogue_eval --set $(or $(SET),dev) $(if $(LANGS),--languages $(LANGS)) \
+		$(if $(ONLY),--only $(ONLY))
 
 eval-langid: $(VENV)/.installed
 	@$(PY) tools/eval_langid.py $(or $(DATA),tests/data/langid_heldout.jsonl)

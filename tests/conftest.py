@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.stack import Stack, trained_model
+from tools.stack import Stack, trained_model
 
 
 @pytest.fixture(scope="session")

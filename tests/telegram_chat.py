@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.app import PasserelleBot
 from tests.fake_telegram import FakeTelegram, SentMessage
-from tests.stack import Stack
+from tools.stack import Stack
 
 
 @dataclass

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from tests.stack import ROOT, trained_model
+from tools.stack import ROOT, trained_model
 
 pytestmark = pytest.mark.timeout(240)
 

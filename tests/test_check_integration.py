@@ -16,7 +16,7 @@ import pytest
 
 from actions.scoring import score
 from tests.conversations import MOTIVATION
-from tests.stack import PY, ROOT, Stack
+from tools.stack import PY, ROOT, Stack
 
 pytestmark = pytest.mark.timeout(900)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.stack import ROOT
+from tools.stack import ROOT
 
 pytestmark = pytest.mark.timeout(120)
 

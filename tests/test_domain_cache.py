@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from actions.domain import DOMAIN_DIR, cached_domain, domain_or_cached
-from tests.stack import ROOT
+from tools.stack import ROOT
 
 
 def test_selective_domain_is_on_so_the_copy_is_what_actions_see() -> None:

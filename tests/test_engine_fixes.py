@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from tests.stack import RASA, ROOT
+from tools.stack import RASA, ROOT
 
 # Runs in .venv-rasa: Rasa's originals first, then the same calls with the fixes applied.
 SCRIPT = r"""

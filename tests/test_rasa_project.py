@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.stack import RASA, ROOT, Stack
+from tools.stack import RASA, ROOT, Stack
 
 # Warnings Rasa prints that we understand and accept, each with the reason.
 EXPLAINED_WARNINGS = {

@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.stack import RASA, ROOT
+from tools.stack import RASA, ROOT
 from tools.scratch_postgres import create_databases, drop_databases
 
 # Runs in .venv-rasa. Two conversation sessions, saved turn by turn by either store in turn.

@@ -1,7 +1,7 @@
 """Local processes on loopback: a free port, the Rasa command, waiting until one answers HTTP,
 the tails of their logs, stopping one.
 
-Shared by the test stack (tests/stack.py) and the load test (tools/bench/).
+Shared by the test stack (tools/stack.py) and the load test (tools/bench/).
 """
 
 from __future__ import annotations

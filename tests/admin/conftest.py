@@ -22,7 +22,7 @@ from leads import repository
 from leads.db import get_engine
 from leads.funnel import reset_salt_cache
 from leads.migrate import upgrade
-from tests.stack import free_port
+from tools.stack import free_port
 
 BOT_USERNAME = "passerelle_test_bot"
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')

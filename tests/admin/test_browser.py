@@ -24,7 +24,7 @@ from PIL import Image
 
 from tests.fake_telegram import DEFAULT_TOKEN
 from tests.leads.helpers import lead_input
-from tests.stack import PY, ROOT, Stack, free_port, wait_for_http
+from tools.stack import PY, ROOT, Stack, free_port, wait_for_http
 
 pytestmark = pytest.mark.timeout(900)
 

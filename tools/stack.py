@@ -1,4 +1,5 @@
-"""The real Passerelle processes for integration tests: action server + Rasa on free ports.
+"""The real Passerelle processes: action server + Rasa on free ports, for the integration tests
+and `make eval-dialogue`.
 
 Used through the session-scoped `stack` fixture (tests/conftest.py). Each process writes its
 log to the stack's temp folder; `Stack.logs()` returns their tails for failure messages.

@@ -1,0 +1,1 @@
+"""The persona simulator: whole conversations played against the real stack (tests/personas/)."""
