@@ -17,6 +17,29 @@ import phonenumbers
 
 # --- text helpers -----------------------------------------------------------------------
 
+# Terminal escape sequences ("\x1b[31m" pasted from a terminal) and what they leave behind.
+_ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+
+
+def clean_text(text: str) -> str:
+    """The text as a person meant it: no escape sequences, no control or invisible characters
+    (zero-width spaces, direction marks), odd spaces as plain spaces. Runs before any parser,
+    so "\x1b[31m" is never an age and "Sa\u200bmi" is still Sami."""
+    text = _ANSI_ESCAPE.sub("", text or "")
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if char in "\n\t" or category == "Zs":
+            kept.append(" ")
+        elif category in ("Cc", "Cf", "Co", "Cs"):
+            if char == "\u200d":
+                kept.append(char)  # joins emoji (👍🏽, 🤷‍♂️): harmless, dropped with them
+            continue
+        else:
+            kept.append(char)
+    return " ".join("".join(kept).split())
+
+
 
 def fold(text: str) -> str:
     """Lower-case, accents removed, curly apostrophes straightened, spaces collapsed."""
@@ -114,6 +137,30 @@ _COMMAND_WORDS: dict[str, list[str]] = {
 }
 
 
+_STOP_WORDS = ("stop", "stoppen", "stopper", "arrete", "arreter", "arret", "quit")
+_PAUSE_WORDS = ("pauze", "pause", "pauzeren", "pauseren")
+_STOP_NOW = ("here", "hier", "ici", "la", "now", "nu", "efkes", "even", "ff", "maintenant",
+             "deja", "for", "svp", "pls", "please", "aub", "alsjeblieft")
+
+
+def mentions_stop(text: str, strong_only: bool = False) -> bool:
+    """A pause in the person's own words: "stop efkes", "can we stop here", "pause jdois y aller".
+
+    strong_only: only when the stop is about this chat (the message opens with it, or says
+    "stop here / now"), not a life story ("ik kan nie stoppen met werken", "j'ai arrêté").
+    """
+    tokens = words((text or "").replace("-", " "))
+    if any(token in _PAUSE_WORDS for token in tokens) or _has_phrase(tokens, "laat maar"):
+        return True
+    for index, token in enumerate(tokens):
+        if token not in _STOP_WORDS:
+            continue
+        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if not strong_only or index == 0 or following in _STOP_NOW or len(tokens) <= 3:
+            return True
+    return False
+
+
 def mentions_command(intent: str | None, text: str) -> bool:
     """Does the text contain the words of this command (stop, human_handoff, forget_me...)?"""
     stems = _COMMAND_WORDS.get(intent or "")
@@ -134,11 +181,18 @@ def mentions_command(intent: str | None, text: str) -> bool:
 
 _NAME_PREFIXES = [
     "my name is", "my name's", "name's", "my first name is", "call me", "you can call me",
-    "i'm", "i am", "im", "it's", "its", "this is",
+    "i'm", "i am", "im", "it's", "its", "this is", "names", "name is", "name", "my names",
+    "me is", "first name", "u can call me", "just call me", "everyone calls me",
     "mijn naam is", "mijn voornaam is", "ik heet", "ik ben", "noem me", "noem mij",
-    "zeg maar", "ze noemen me", "je m'appelle", "j'm'appelle", "je mappelle",
-    "mon prenom est", "mon nom est", "moi c'est", "moi", "c'est", "appelle-moi", "appelle moi",
-    "je suis", "on m'appelle",
+    "zeg maar", "ze noemen me", "k ben", "kben", "ik ben de", "k heet", "kheet", "heet",
+    "mijn naam", "naam is", "naam", "voornaam", "ge moogt mij", "je mag me", "noem mij maar",
+    "noem me maar", "zeg maar gewoon", "ik noem", "ben",
+    "je m'appelle", "j'm'appelle", "je mappelle", "jm'appelle", "jmappelle", "jm appelle",
+    "jm apel", "jmapel", "jm'apel", "je m'apel", "je mapel", "je m'apelle", "jm apelle",
+    "jmapelle", "j'mapelle", "j'm'apelle", "je m appelle", "j m'appelle", "jm'apelle",
+    "mon prenom est", "mon nom est", "moi c'est", "moi cest", "moi c", "moi", "c'est",
+    "cest", "appelle-moi", "appelle moi", "je suis", "on m'appelle", "mon prenom c'est",
+    "mon prenom", "prenom", "c moi", "c",
 ]
 _GREETINGS = ["hi", "hey", "hello", "hallo", "hoi", "dag", "salut", "bonjour", "coucou", "yo"]
 # Replies that fit the shape of a name but are not one.
@@ -158,13 +212,26 @@ _NOT_NAME_WORDS = {
 _NAME_SHAPE = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
 
 
+# Emoji, kisses and dots around a name: "sarah 😊", "salma xx", "Rayan ~~", "nadia.."
+_NAME_JUNK = re.compile(r"(?:\s+(?:x{2,}|xo+|mdr|lol|hihi|haha)\b|[^\w\s'\-])+$", re.IGNORECASE)
+
+
+def _without_symbols(text: str) -> str:
+    kept = (" " if unicodedata.category(char)[0] in "SP" and char not in "'-" else char
+            for char in text)
+    return " ".join("".join(kept).split())
+
+
 def parse_first_name(text: str) -> str | None:
     """A first name of 1–50 letters (spaces, - and ' allowed), without "my name is" & co."""
-    if looks_like_question(text or ""):
+    text = clean_text(text)
+    if looks_like_question(text):
         return None
-    name = " ".join((text or "").replace("’", "'").split()).strip(" .,!?:;\"")
+    name = _NAME_JUNK.sub("", " ".join(text.replace("’", "'").split())).strip(" .,!?:;\"")
+    name = _without_symbols(name)
     name = _strip_greeting(name)
     name = _strip_name_prefix(name).strip(" .,!?:;\"")
+    name = _NAME_JUNK.sub("", name).strip(" .,!?:;\"")
     if not name or len(name) > 50 or not _NAME_SHAPE.match(name) or fold(name) in _NOT_NAMES:
         return None
     if len(name.split()) > 4 or parse_yes_no_unknown(name) is not None:
@@ -183,12 +250,29 @@ def _strip_greeting(text: str) -> str:
     return text
 
 
+# Filler around a name: "noem mij gewoon Mo", "kevin hier", "c juste Inès", "just Tom here"
+_NAME_FILLERS_BEFORE = ("gewoon", "maar", "juste", "just", "simply", "simplement", "dan")
+_NAME_FILLERS_AFTER = ("hier", "here", "ici", "dus", "quoi", "lol", "mdr", "gewoon", "voila")
+
+
 def _strip_name_prefix(text: str) -> str:
     folded = fold(text)
     for prefix in sorted(_NAME_PREFIXES, key=len, reverse=True):
         if folded.startswith(prefix + " ") or folded.startswith(prefix + ","):
-            return text[len(prefix) + 1 :].strip(" ,:")
-    return text
+            text = text[len(prefix) + 1 :].strip(" ,:")
+            break
+    parts = text.split()
+    while len(parts) > 1 and fold(parts[0]) in _NAME_FILLERS_BEFORE:
+        parts = parts[1:]
+    while len(parts) > 1 and fold(parts[-1]) in _NAME_FILLERS_AFTER:
+        parts = parts[:-1]
+    return " ".join(parts)
+
+
+def has_name_prefix(text: str) -> bool:
+    """"my name is...", "jm apel...", "k ben...": the message says it gives a name."""
+    folded = fold(_strip_greeting(clean_text(text)))
+    return any(folded.startswith(prefix + " ") for prefix in _NAME_PREFIXES if len(prefix) > 2)
 
 
 def _tidy_case(name: str) -> str:
@@ -232,8 +316,21 @@ def _number_words() -> dict[str, int]:
 NUMBER_WORDS = _number_words()
 
 
+# In a longer sentence a number is an age only next to one of these ("I've worked 12 years in
+# a shop" is not an age; "ik ben 31 en wil iets nieuws" is).
+_AGE_CONTEXT = re.compile(
+    r"\b(?:jaar|jaren|jr|j|ans?|years?|yrs?|yo|y/o|old|oud|age|leeftijd|ik ben|kben|k ben|"
+    r"i'?m|i am|j'ai|jai|g|ai|have|heb|bientot|bijna|almost|nearly|turned|geworden)\b",
+    re.IGNORECASE,
+)
+_AGE_SENTENCE_WORDS = 6
+
+
 def parse_age(text: str) -> int | None:
     """An age 14–99 from "19", "I'm 19", "19 jaar", "j'ai 19 ans" or a number word 14–40."""
+    text = clean_text(text)
+    if word_count(text) > _AGE_SENTENCE_WORDS and not _AGE_CONTEXT.search(fold(text)):
+        return None
     numbers = [int(n) for n in re.findall(r"(?<![\d.,])\d{1,3}(?![\d.,]\d)", text or "")]
     if re.search(r"\d{4,}", text or "") or len(numbers) > 2:
         return None  # a year, a phone number or a list of numbers is not an age
@@ -390,7 +487,8 @@ _YES = [
     "ik denk het wel", "je pense que oui", "i think so", "i guess so", "affirmative",
     "ingeschreven", "inscrit", "inscrite", "registered", "signed up", "ik ben ingeschreven",
     "je suis inscrit", "i am registered", "i'm registered", "dat lukt", "ca va aller",
-    "all good", "good",
+    "all good", "good", "normaal gezien wel", "normaal wel", "normaal gezien", "normalement",
+    "normalement oui", "normally", "normally yes", "inchallah", "inshallah", "insha'allah",
     "looks good", "perfect", "perfecto", "parfait", "nickel", "tout est bon", "c'est ok",
     "c'est correct", "correct", "in orde", "alles klopt", "allemaal juist", "dat klopt",
 ]
@@ -519,8 +617,14 @@ _UNSURE = [
     "unsure", "moeilijk", "lastig", "zwaar", "difficult", "hard", "tough", "complique",
     "dur", "difficile", "ik probeer", "ik ga het proberen", "ik zal proberen", "je vais essayer",
     "j'essaierai", "i'll try", "ill try", "i will try", "i can try", "we'll see", "we zien wel",
-    "on verra", "je pense", "normalement", "normaal gezien", "normally", "probably",
-    "waarschijnlijk", "probablement", "a voir", "te zien",
+    "on verra", "probably", "waarschijnlijk", "probablement", "a voir", "te zien",
+    # a yes under a condition: "if I find a babysitter", "als ik opvang vind", "si je trouve"
+    "if i", "if we", "if it", "if there", "if my", "als ik", "als het", "als er", "als mijn",
+    "si je", "si j'ai", "si on", "s'il", "si c'est", "si ma", "si mon", "depend", "depends",
+    "dat hangt", "hangt", "ca depend", "sa depend", "not sure", "niet zeker", "pas sur",
+    "no idea", "geen idee", "aucune idee", "unsure", "twijfel", "hesite", "j'hesite",
+    "misschien", "maybe", "peut-etre", "peut etre", "ik weet het niet", "je sais pas", "jsp",
+    "idk", "dunno", "i don't know", "i dont know", "weet niet", "weet ik niet", "kweetnie",
 ]
 
 

@@ -103,7 +103,7 @@ class Message:
         latest = tracker.latest_message or {}
         intent = latest.get("intent") or {}
         return cls(
-            text=str(latest.get("text") or "").strip(),
+            text=answers.clean_text(str(latest.get("text") or "")),
             intent=intent.get("name"),
             confidence=float(intent.get("confidence") or 0.0),
         )
@@ -196,7 +196,7 @@ def parse_for(slot: str, message: Message) -> Any:
     """The answer to `slot` in this message, or None (yes/no intents count for yes/no)."""
     text = message.text
     if slot == "first_name":
-        return answers.parse_first_name(text)
+        return None if _not_a_name(message) else answers.parse_first_name(text)
     if slot == "age":
         return answers.parse_age(text)
     if slot == "campus":
@@ -225,13 +225,50 @@ def _commitment_from(yes_no: str | None) -> str | None:
     return {"yes": "yes", "no": "no", "unknown": "unsure"}.get(yes_no or "")
 
 
+# Questions whose answers are often statements that sound like a doubt or a topic: "I look
+# after my kids" (doubt/family_constraints) is a situation, "no idea what VDAB is" (faq) is a
+# registration answer. Here only a real question or a clear command interrupts.
+STATEMENT_ANSWERS = ("situation", "registered", "experience", "commitment", "campus")
+# A command in a longer motivation is part of the story ("I want to talk to people").
+MOTIVATION_COMMAND_MAX_WORDS = 6
+
+
+# Replies to "what should we call you?" that read as something else, unless they say "my name is".
+NOT_NAME_INTENTS = frozenset({"start_check", "affirm", "deny", "greet", "thanks", "goodbye"})
+
+
+def _not_a_name(message: Message) -> bool:
+    return (
+        message.intent in NOT_NAME_INTENTS
+        and message.confidence >= MIN_CONFIDENCE
+        and answers.word_count(message.text) >= 2
+        and not answers.has_name_prefix(message.text)
+    )
+
+
 def is_answer_to(slot: str, message: Message) -> bool:
     """Should this message be validated as the answer to `slot` (see the module docstring)?"""
+    if message.text == "/greet":
+        return False  # /start in the middle of the check: the pending question comes back
     if slot == "motivation":
+        if message.is_payload:
+            return not message.interrupts()
+        if message.is_command():
+            return answers.word_count(message.text) > MOTIVATION_COMMAND_MAX_WORDS
         return not (
             answers.word_count(message.text) <= MOTIVATION_QUESTION_MAX_WORDS
             and message.interrupts()
-            and (message.intent != "faq" or answers.looks_like_question(message.text))
+            and answers.looks_like_question(message.text)
+        )
+    if slot in CHECK_SLOTS and not message.is_payload and answers.mentions_stop(
+        message.text, strong_only=parse_for(slot, message) is not None
+    ):
+        return False  # a pause in their words, not an answer: the NLU's stop confirms first
+    if slot == "first_name" and not message.is_payload and _not_a_name(message):
+        return True  # a failed attempt: "allez on y va" is no name, the question comes back
+    if slot in STATEMENT_ANSWERS and not message.is_payload:
+        return not (message.is_command() or answers.looks_like_question(message.text)) or (
+            parse_for(slot, message) is not None and not answers.looks_like_question(message.text)
         )
     if parse_for(slot, message) is not None:
         # an answer, whatever the NLU thought ("19" as faq/age), unless it asks something
@@ -347,6 +384,9 @@ class ValidateCheckForm(FormValidationAction):
                 return []  # rejected: the rule for "yes, stop" takes over
             if reply == "no":
                 events = [SlotSet(REASK, None)]
+            elif Message.latest(tracker).text == "/greet":
+                dispatcher.utter_message(response="utter_check_resume")  # /start: back to it
+                events = [SlotSet(REASK, None)]
             else:
                 events = await super().run(dispatcher, tracker, domain)
                 if not any(e["name"] != REQUESTED_SLOT for e in events):
@@ -451,7 +491,7 @@ class ValidateCheckForm(FormValidationAction):
     def validate_first_name(
         self, value: Any, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return accepted_or_reask("first_name", answers.parse_first_name(str(value)))
+        return accepted_or_reask("first_name", parse_for("first_name", Message.latest(tracker)))
 
     def validate_age(
         self, value: Any, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
@@ -466,6 +506,8 @@ class ValidateCheckForm(FormValidationAction):
     ) -> dict[str, Any]:
         campus = answers.parse_campus(str(value))
         if campus is None:
+            campus = accepted_or_reask("campus", None, tracker)["campus"]
+        if campus is None:
             return accepted_or_reask("campus", None)
         language = language_of(tracker)
         return {
@@ -478,12 +520,17 @@ class ValidateCheckForm(FormValidationAction):
     def validate_situation(
         self, value: Any, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return accepted_or_reask("situation", answers.parse_situation(str(value)))
+        # whatever fits no category is "other": the words stay in the transcript for staff
+        situation = answers.parse_situation(str(value))
+        if situation is None and answers.word_count(str(value)) > 0:
+            situation = "other"
+        return accepted_or_reask("situation", situation, tracker)
 
     def validate_registered(
         self, value: Any, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         registered = parse_for("registered", Message.latest(tracker))
+        registered = accepted_or_reask("registered", registered, tracker)["registered"]
         if registered in ("no", "unknown"):
             campus = tracker.get_slot("campus")
             dispatcher.utter_message(
@@ -491,12 +538,13 @@ class ValidateCheckForm(FormValidationAction):
                 check_partner=content.partner_for(campus, language_of(tracker)),
                 check_partner_links=partner_links(campus),
             )
-        return accepted_or_reask("registered", registered)
+        return accepted_or_reask("registered", registered, tracker)
 
     def validate_experience(
         self, value: Any, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return accepted_or_reask("experience", parse_for("experience", Message.latest(tracker)))
+        return accepted_or_reask(
+            "experience", parse_for("experience", Message.latest(tracker)), tracker)
 
     def validate_motivation(
         self, value: Any, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
@@ -511,7 +559,8 @@ class ValidateCheckForm(FormValidationAction):
     def validate_commitment(
         self, value: Any, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return accepted_or_reask("commitment", parse_for("commitment", Message.latest(tracker)))
+        return accepted_or_reask(
+            "commitment", parse_for("commitment", Message.latest(tracker)), tracker)
 
     def validate_contact(
         self, value: Any, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
@@ -529,7 +578,11 @@ class ValidateCheckForm(FormValidationAction):
     def validate_check_confirmed(
         self, value: Any, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        answer = parse_for(CONFIRM_SLOT, Message.latest(tracker))
+        message = Message.latest(tracker)
+        changed = direct_edit(message, tracker)
+        if changed:
+            return {**changed, CONFIRM_SLOT: None, REASK: None}  # the summary comes back
+        answer = parse_for(CONFIRM_SLOT, message)
         if answer in CHECK_SLOTS:
             return edit_answer(answer)
         if answer == "yes":
@@ -559,6 +612,32 @@ def check_questions(values: Mapping[str, Any]) -> list[str]:
     return questions
 
 
+def direct_edit(message: Message, tracker: Tracker) -> dict[str, Any]:
+    """At the summary, a new value said outright ("eigenlijk is Gent dichter", "my number is
+    0470..."): the answers it changes, or {} when it names none."""
+    if message.is_payload:
+        return {}
+    text, changes = message.text, {}
+    campus = answers.parse_campus(text)
+    if campus and campus != answers.OTHER_CAMPUS and campus != tracker.get_slot("campus"):
+        changes.update(
+            campus=campus,
+            check_partner=content.partner_for(campus, language_of(tracker)),
+            check_partner_links=partner_links(campus),
+        )
+    contact = answers.parse_contact(text)
+    if contact.ok and contact.value != tracker.get_slot("contact"):
+        changes["contact"] = contact.value
+    age = answers.parse_age(text) if contact.kind is None else None
+    if age is not None and age != tracker.get_slot("age"):
+        changes["age"] = age
+    if message.yes_no() != "yes" and not changes:
+        situation = answers.parse_situation(text)
+        if situation and situation != tracker.get_slot("situation"):
+            changes["situation"] = situation
+    return changes
+
+
 def edit_answer(slot: str) -> dict[str, Any]:
     """Clear one answer so the form asks it again, then shows the summary again."""
     cleared: dict[str, Any] = {
@@ -577,8 +656,18 @@ def extract_answer(slot: str, tracker: Tracker) -> dict[str, Any]:
     return {slot: message.text} if is_answer_to(slot, message) else {}
 
 
-def accepted_or_reask(slot: str, value: Any) -> dict[str, Any]:
+# After a second answer that still fits nothing, the most sensible reading, and on we go: a
+# question never comes a third time (nobody is trapped). Age, contact and consent have none.
+SECOND_MISS = {
+    "campus": answers.OTHER_CAMPUS, "situation": "other", "registered": "unknown",
+    "experience": "none", "commitment": "unsure",
+}
+
+
+def accepted_or_reask(slot: str, value: Any, tracker: Tracker | None = None) -> dict[str, Any]:
     if value is None:
+        if tracker is not None and tracker.get_slot(REASK) == slot and slot in SECOND_MISS:
+            return {slot: SECOND_MISS[slot], REASK: None}
         return {slot: None, REASK: slot}
     return {slot: value, REASK: None}
 
@@ -662,4 +751,6 @@ def extract_handoff_answer(slot: str, tracker: Tracker) -> dict[str, Any]:
     message = Message.latest(tracker)
     if message.intent == "human_handoff" and parse_for(slot, message) is None:
         return {slot: message.text}
+    if message.intent == "start_check" and parse_for(slot, message) is None:
+        return {}  # "I'd rather answer the questions": a rule starts the check
     return {slot: message.text} if is_answer_to(slot, message) else {}

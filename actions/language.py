@@ -5,9 +5,17 @@ n-grams for langdetect alone, and it is overconfident on them ("merci" comes out
 with probability 1.0). So each message is scored by a small naive-Bayes combination:
 a lexicon of very frequent chat and function words per language (typos, slang and Belgian
 usage included), plus langdetect's probabilities softened according to how little text
-there is. Tokens that say nothing about the language (numbers, e-mail addresses, place
+there is, plus — for the words the lexicon does not know — lingua's confidence values
+(lingua-language-detector, also restricted to nl/fr/en): its n-gram models of up to five
+letters are far better than langdetect's on one or two words of general text ("oogpunt",
+"remettre", "wisselgeheugen"). lingua is consulted only when a message has such words
+(a third of chat messages), and its models are loaded on the first of them.
+Tokens that say nothing about the language (numbers, e-mail addresses, place
 names, first names, "ok", emoji, acronyms) are dropped first; if nothing is left there is
 no detection at all, so such messages can never flip the language of a conversation.
+A message of nothing but a greeting ("hello", "hoi", "salut") decides a first message in
+the greeting's language, but is never confident enough on its own to flip one in use
+unless it already was ("bonjour", "goeiemiddag").
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from pathlib import Path
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 from langdetect.utils.lang_profile import LangProfile
+from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
 LANGUAGES: tuple[str, ...] = ("nl", "fr", "en")
 FALLBACK_LANGUAGE = "nl"
@@ -38,6 +47,14 @@ OFF_LANGUAGE_LIKELIHOOD = 0.05
 # langdetect is mixed with a uniform distribution: much for one word, less for longer text.
 LANGDETECT_SMOOTHING_BY_WORDS = {1: 0.7, 2: 0.5, 3: 0.35}
 LANGDETECT_SMOOTHING_LONGER = 0.25
+# lingua's weight is LINGUA_WEIGHT times the share of words the lexicon does not know (0 for
+# a message it knows entirely: lingua is then not even called); langdetect's weight shrinks
+# by LANGDETECT_YIELD times that share. lingua is mixed with a little uniform distribution
+# so that one confidently wrong value cannot veto a language. Tuned on
+# tests/data/langid_words_dev.jsonl and langid_dev.jsonl.
+LINGUA_WEIGHT = 3.0
+LINGUA_SMOOTHING = 0.1
+LANGDETECT_YIELD = 0.5
 MAX_TEXT_CHARS = 1000
 
 
@@ -254,6 +271,15 @@ WEIGHTED: dict[str, dict[str, float]] = {
     "age": {"en": 1.0, "fr": 1.0},
 }
 
+# Greetings: a message of nothing else (after names, emoji and "ok" are dropped) is decided
+# in the greeting's language when it is the first message (PRODUCT.md §3).
+GREETINGS = {
+    "en": "hello hi hey heyy hiya howdy",
+    "nl": """hallo hallootjes hoi hoii hoiii dag daag daaag goeiedag goedendag goeiendag goeiemiddag
+    goedemiddag goeiemorgen goedemorgen goedenavond goeienavond salukes""",
+    "fr": "salut slt bonjour bjr bonsoir bsr coucou cc wesh wsh",
+}
+
 # Words that carry no language signal here: everyone in Belgium types them in every language.
 NEUTRAL_WORDS = """
 ok oke oké okay okey okee okido k kk kay haha hahaha hahah hihi hehe xd xdd omg wtf yo
@@ -315,6 +341,11 @@ def _build_lexicon() -> dict[str, dict[str, float]]:
 
 
 LEXICON = _build_lexicon()
+GREETING_LANGUAGE = {
+    _strip_accents(word): language
+    for language, words in GREETINGS.items()
+    for word in words.split()
+}
 NEUTRAL = {
     _strip_accents(word)
     for words in (NEUTRAL_WORDS, PLACE_NAMES, FIRST_NAMES)
@@ -347,6 +378,31 @@ def langdetect_probabilities(text: str) -> dict[str, float]:
     return dict(zip(detector.langlist, detector.langprob, strict=True))
 
 
+# --- lingua ----------------------------------------------------------------------------------
+LINGUA_LANGUAGES = {"nl": Language.DUTCH, "fr": Language.FRENCH, "en": Language.ENGLISH}
+
+
+@lru_cache(maxsize=1)
+def lingua_detector() -> LanguageDetector:
+    """lingua restricted to nl/fr/en: built once per process, on the first message that needs
+    it (loading its models takes about a second of CPU and some 130 MB)."""
+    builder = LanguageDetectorBuilder.from_languages(*LINGUA_LANGUAGES.values())
+    return builder.with_preloaded_language_models().build()
+
+
+def lingua_probabilities(text: str) -> dict[str, float]:
+    """lingua's confidence values over nl/fr/en; uniform when it finds nothing to go on."""
+    values = {
+        result.language: result.value
+        for result in lingua_detector().compute_language_confidence_values(text)
+    }
+    probabilities = {code: values.get(lang, 0.0) for code, lang in LINGUA_LANGUAGES.items()}
+    total = sum(probabilities.values())
+    if total <= 0:
+        return {language: 1 / len(LANGUAGES) for language in LANGUAGES}
+    return {language: value / total for language, value in probabilities.items()}
+
+
 # --- tokens ------------------------------------------------------------------------------------
 URL_RE = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:be|com|org|net|eu|io|fr|nl)\b\S*")
 EMAIL_RE = re.compile(r"\S+@\S+")
@@ -361,6 +417,7 @@ REPEATS_RE = re.compile(r"(.)\1{2,}")
 class Token:
     text: str  # as typed, lower-cased (accents kept for langdetect)
     weights: dict[str, float] | None  # None: not in the lexicon
+    key: str = ""  # the lexicon entry it was found under ("helloooo" -> "hello")
 
 
 def content_tokens(text: str) -> list[Token]:
@@ -383,7 +440,7 @@ def _classify(word: str) -> list[Token]:
         if candidate in NEUTRAL:
             return []
         if candidate in LEXICON:
-            return [Token(word, LEXICON[candidate])]
+            return [Token(word, LEXICON[candidate], candidate)]
     if "'" in key.strip("'") or "-" in key:
         return _split_compound(word)
     if len(key.strip("'")) <= 1:
@@ -392,7 +449,7 @@ def _classify(word: str) -> list[Token]:
 
 
 def _split_compound(word: str) -> list[Token]:
-    """"l'inscription", "qu'est-ce", "peut-être": look the parts up one by one."""
+    """Look the parts of "l'inscription", "qu'est-ce" or "peut-être" up one by one."""
     head, apostrophe, tail = word.partition("'")
     if apostrophe and _strip_accents(head) in ELISION_PREFIXES and tail:
         return [Token(head + "'", {"fr": 1.0}), *_classify(tail)]
@@ -416,6 +473,12 @@ def _detect_cached(text: str) -> Detection:
     if not tokens:
         return Detection(None, 0.0, "no language signal")
     scores = language_scores(tokens)
+    greeting = greeting_language(tokens)
+    if greeting is not None:
+        # Enough for a first message; a flip still needs the usual confidence.
+        confidence = max(scores[greeting], FIRST_DECISION_CONFIDENCE)
+        supporting = sum(_favours(token, greeting) for token in tokens)
+        return Detection(greeting, confidence, "greeting", len(tokens), supporting)
     language = max(scores, key=scores.__getitem__)
     confidence = scores[language]
     if confidence < FIRST_DECISION_CONFIDENCE:
@@ -423,6 +486,14 @@ def _detect_cached(text: str) -> Detection:
     supporting = sum(_favours(token, language) for token in tokens)
     reason = f"{supporting} of {len(tokens)} words are typical {language}"
     return Detection(language, confidence, reason, len(tokens), supporting)
+
+
+def greeting_language(tokens: list[Token]) -> str | None:
+    """The language of a message made of greetings only ("hello", "hoi hoi", "Salut !")."""
+    languages = {GREETING_LANGUAGE.get(token.key) for token in tokens}
+    if len(languages) == 1 and None not in languages:
+        return languages.pop()
+    return None
 
 
 def _favours(token: Token, language: str) -> bool:
@@ -433,13 +504,21 @@ def _favours(token: Token, language: str) -> bool:
 
 
 def language_scores(tokens: list[Token]) -> dict[str, float]:
-    """Posterior over nl/fr/en: lexicon likelihoods times softened langdetect probabilities."""
+    """Posterior over nl/fr/en: lexicon likelihoods times softened langdetect probabilities,
+    times lingua's (to a power that grows with the share of words the lexicon lacks)."""
+    text = " ".join(token.text for token in tokens)
     smoothing = LANGDETECT_SMOOTHING_BY_WORDS.get(len(tokens), LANGDETECT_SMOOTHING_LONGER)
-    detected = langdetect_probabilities(" ".join(token.text for token in tokens))
+    detected = langdetect_probabilities(text)
+    unknown_share = sum(token.weights is None for token in tokens) / len(tokens)
+    lingua = lingua_probabilities(text) if unknown_share else None
+    langdetect_weight = 1 - LANGDETECT_YIELD * unknown_share
     log_scores = {}
     for language in LANGUAGES:
         softened = (1 - smoothing) * detected[language] + smoothing / len(LANGUAGES)
-        log_score = math.log(softened)
+        log_score = langdetect_weight * math.log(softened)
+        if lingua is not None:
+            mixed = (1 - LINGUA_SMOOTHING) * lingua[language] + LINGUA_SMOOTHING / len(LANGUAGES)
+            log_score += LINGUA_WEIGHT * unknown_share * math.log(mixed)
         for token in tokens:
             if token.weights is not None:
                 weight = token.weights.get(language, 0.0)

@@ -1,4 +1,5 @@
-"""action_validate_slot_mappings: the reply language, the campaign and the content slots.
+"""action_validate_slot_mappings: the reply language, the campaign, what the bot just offered
+(`offer`) and the content slots.
 
 Rasa runs it after every user message (action_extract_slots), before a response is chosen,
 so it must stay cheap: the language decision is cached per text, and only slots whose value
@@ -11,6 +12,7 @@ import json
 import os
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -107,6 +109,27 @@ def explicit_language(message: dict[str, Any]) -> str | None:
     return None
 
 
+# What the bot's last message offered, from its first button (the bot's main next step):
+# a yes takes it, a no declines it (stories/check.yml).
+OFFERS = {"/start_check": "check", "/human_handoff": "handoff", "/choose_topic": "topic"}
+
+
+def offer_of(events: Iterable[dict[str, Any]]) -> str | None:
+    """The offer on the table when the person wrote their latest message, or None."""
+    seen_user = False
+    for event in reversed(list(events)):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_user:
+                return None  # the bot said nothing in between
+            seen_user = True
+        elif kind == "bot" and seen_user:
+            buttons = (event.get("data") or {}).get("buttons") or ()
+            payload = str(buttons[0].get("payload") or "") if buttons else ""
+            return OFFERS.get(payload.split("{", 1)[0])
+    return None
+
+
 def default_language() -> str:
     configured = (os.environ.get("DEFAULT_LANGUAGE") or "").strip().lower()
     return configured if configured in LANGUAGES else "nl"
@@ -131,6 +154,12 @@ class ValidatePasserelleSlotMappings(ValidationAction):
         )
         slots = {"language": language, **content_slots(language)}
         return {name: value for name, value in slots.items() if tracker.get_slot(name) != value}
+
+    async def extract_offer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        offer = offer_of(tracker.events)
+        return {} if offer == tracker.get_slot("offer") else {"offer": offer}
 
     async def extract_campaign(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

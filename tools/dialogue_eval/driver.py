@@ -128,7 +128,8 @@ def play(persona: Persona, bot: Bot, sender_id: str) -> Conversation:
     final = bot.tracker(sender_id)
     conversation.final_slots = dict(final.get("slots") or {})
     conversation.fallbacks = sum(
-        1 for e in final.get("events") or ()
+        1
+        for e in final.get("events") or ()
         if e.get("event") == "action" and e.get("name") == "action_fallback"
     )
     return conversation

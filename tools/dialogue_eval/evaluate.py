@@ -32,7 +32,9 @@ def evaluate(
 
     def one(persona: Persona) -> Outcome:
         conversation = play(persona, bot, f"persona-{run}-{persona.id}")
-        return Outcome(conversation, judge(conversation, lead_row(database_url, conversation.sender_id)))
+        return Outcome(
+            conversation, judge(conversation, lead_row(database_url, conversation.sender_id))
+        )
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(one, personas))
@@ -43,7 +45,9 @@ def _rate(outcomes: list[Outcome]) -> str:
     return f"{correct}/{len(outcomes)} ({correct / len(outcomes):.0%})" if outcomes else "-"
 
 
-def report(outcomes: list[Outcome], out: Callable[[str], None] = print, transcripts: bool = True) -> None:
+def report(
+    outcomes: list[Outcome], out: Callable[[str], None] = print, transcripts: bool = True
+) -> None:
     by_kind: dict[str, list[Outcome]] = defaultdict(list)
     by_language: dict[str, list[Outcome]] = defaultdict(list)
     for outcome in outcomes:
@@ -60,8 +64,10 @@ def report(outcomes: list[Outcome], out: Callable[[str], None] = print, transcri
     if failures:
         out(f"failed ({len(failures)}):")
     for outcome in failures:
-        out(f"- {outcome.persona.id} [{', '.join(outcome.persona.kinds)}]: "
-            + "; ".join(outcome.verdict.problems))
+        out(
+            f"- {outcome.persona.id} [{', '.join(outcome.persona.kinds)}]: "
+            + "; ".join(outcome.verdict.problems)
+        )
         if transcripts:
             out(outcome.conversation.transcript())
     out(summary_line(outcomes))

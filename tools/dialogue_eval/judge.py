@@ -8,13 +8,20 @@ from typing import Any
 
 from sqlalchemy import select
 
+from actions.answers import clean_text
 from actions.scoring import score
 from leads.db import session_scope
 from leads.models import Lead
 from tools.dialogue_eval.driver import Conversation
 
 CHECK_FIELDS = (
-    "first_name", "age", "campus", "situation", "registered", "experience", "commitment",
+    "first_name",
+    "age",
+    "campus",
+    "situation",
+    "registered",
+    "experience",
+    "commitment",
     "contact",
 )
 
@@ -35,7 +42,8 @@ def lead_row(database_url: str, sender_id: str) -> dict[str, Any] | None:
 
 
 def _folded(value: Any) -> str:
-    text = unicodedata.normalize("NFKD", str(value)).casefold()
+    # the words as the person meant them: escape sequences and invisible characters dropped
+    text = unicodedata.normalize("NFKD", clean_text(str(value))).casefold()
     return "".join(c for c in text if c.isalnum())
 
 
@@ -85,13 +93,18 @@ def judge(conversation: Conversation, lead: dict[str, Any] | None) -> Verdict:
         if not _same(name, value, lead.get(name)):
             problems.append(f"{name}: expected {value!r}, got {lead.get(name)!r}")
     if lead["language"] != conversation.persona.language:
-        problems.append(f"language: expected {conversation.persona.language}, got {lead['language']}")
+        problems.append(
+            f"language: expected {conversation.persona.language}, got {lead['language']}"
+        )
     if bool(lead["handoff_requested"]) != expect.handoff:
         problems.append(f"handoff_requested: expected {expect.handoff}")
     status = expected_status(conversation)
     if status and lead["status"] != status:
         problems.append(f"status: expected {status}, got {lead['status']}")
-    if conversation.motivation and lead.get("motivation") is not None and not expect.handoff:
-        if _folded(conversation.motivation)[:200] != _folded(lead["motivation"])[:200]:
-            problems.append(f"motivation stored as {lead['motivation']!r}")
+    stored = lead.get("motivation")
+    said = conversation.motivation
+    if said and stored is not None and not expect.handoff and (
+        _folded(said)[:200] != _folded(stored)[:200]
+    ):
+        problems.append(f"motivation stored as {stored!r}")
     return Verdict(not problems, tuple(problems))

@@ -92,7 +92,8 @@ def persona_from(raw: dict[str, Any]) -> Persona:
         ),
         telegram_language=raw.get("telegram_language"),
         during=tuple(
-            Interjection(before=str(d["before"]), say=str(d["say"])) for d in raw.get("during") or ()
+            Interjection(before=str(d["before"]), say=str(d["say"]))
+            for d in raw.get("during") or ()
         ),
         pause=Pause(
             before=str(stop["before"]),
