@@ -217,8 +217,7 @@ _NAME_JUNK = re.compile(r"(?:\s+(?:x{2,}|xo+|mdr|lol|hihi|haha)\b|[^\w\s'\-])+$"
 
 
 def _without_symbols(text: str) -> str:
-    kept = (" " if unicodedata.category(char)[0] in "SP" and char not in "'-" else char
-            for char in text)
+    kept = (" " if unicodedata.category(char)[0] == "S" else char for char in text)
     return " ".join("".join(kept).split())
 
 
@@ -316,12 +315,12 @@ def _number_words() -> dict[str, int]:
 NUMBER_WORDS = _number_words()
 
 
-# In a longer sentence a number is an age only next to one of these ("I've worked 12 years in
-# a shop" is not an age; "ik ben 31 en wil iets nieuws" is).
-_AGE_CONTEXT = re.compile(
-    r"\b(?:jaar|jaren|jr|j|ans?|years?|yrs?|yo|y/o|old|oud|age|leeftijd|ik ben|kben|k ben|"
-    r"i'?m|i am|j'ai|jai|g|ai|have|heb|bientot|bijna|almost|nearly|turned|geworden)\b",
-    re.IGNORECASE,
+# In a longer sentence a number is an age only when it is said as one ("ik ben 31 en...",
+# "j'ai 25 ans", "I'm 24"), not a duration ("for 20 years", "depuis 3 ans", "al 5 jaar").
+_AGE_SAID = re.compile(
+    r"(?:\b(?:ik ben|kben|k ben|ben|i'?m|i am|j'ai|jai|g|leeftijd|age|aged|turned|geworden)"
+    r"\s+(\d{1,2})\b)|(?:(?<!for )(?<!since )(?<!depuis )(?<!fait )(?<!sinds )(?<!al )"
+    r"(?<!voor )(?<!pendant )\b(\d{1,2})\s*(?:jaar oud|years old|yo|y/o|ans|jaar|jr|yrs)\b)"
 )
 _AGE_SENTENCE_WORDS = 6
 
@@ -329,8 +328,11 @@ _AGE_SENTENCE_WORDS = 6
 def parse_age(text: str) -> int | None:
     """An age 14–99 from "19", "I'm 19", "19 jaar", "j'ai 19 ans" or a number word 14–40."""
     text = clean_text(text)
-    if word_count(text) > _AGE_SENTENCE_WORDS and not _AGE_CONTEXT.search(fold(text)):
-        return None
+    if word_count(text) > _AGE_SENTENCE_WORDS:
+        said = _AGE_SAID.search(fold(text))
+        if said is None:
+            return None
+        text = said.group(1) or said.group(2)
     numbers = [int(n) for n in re.findall(r"(?<![\d.,])\d{1,3}(?![\d.,]\d)", text or "")]
     if re.search(r"\d{4,}", text or "") or len(numbers) > 2:
         return None  # a year, a phone number or a list of numbers is not an age
@@ -558,9 +560,23 @@ _SITUATION_PHRASES: list[tuple[str, list[str]]] = [
 ]
 
 
+# Said before any category word: "ik zit thuis sinds ik gestopt ben met school" is not a student.
+_SITUATION_OTHER_FIRST = [
+    "gestopt met school", "gestopt ben met school", "gestopt met studeren", "niet meer naar school",
+    "quit school", "left school", "dropped out", "stopped school", "no longer in school",
+    "arrete l'ecole", "arrete les etudes", "arrete mes etudes", "plus a l'ecole", "decroche",
+    "niks eigenlijk", "rien du tout", "nothing really", "ik zit thuis", "zit thuis",
+    "je reste a la maison", "stay at home", "stay home", "at home with",
+]
+
+
 def parse_situation(text: str) -> str | None:
     """job_seeker, student, employed or other from what someone says they do now."""
     tokens = words(text or "")
+    if _first_phrase(tokens, _SITUATION_OTHER_FIRST) and not _first_phrase(
+        tokens, _SITUATION_PHRASES[0][1]
+    ):
+        return "other"
     for key, phrases in _SITUATION_PHRASES:
         if _first_phrase(tokens, phrases):
             return key
@@ -592,7 +608,10 @@ _EXPERIENCE_SOME = [
     "un peu", "un petit peu", "quelques", "deja essaye", "essaye", "parfois", "une fois",
     "sometimes", "scratch", "html", "css", "python", "javascript", "java", "tutorial",
     "tutorials", "youtube", "school", "ecole", "cours", "les", "lessen", "course", "minecraft",
-    "roblox", "arduino", "excel", "php", "c++", "c#", "sql",
+    "roblox", "arduino", "excel", "php", "c++", "c#", "sql", "peu", "petit peu",
+    "tout petit peu", "klein beetje", "heel klein beetje", "tiny bit", "little bit", "a tiny bit",
+    "blog", "wordpress", "site", "website", "websites", "tumblr", "mod", "mods", "plugins",
+    "plugin", "bof", "basics", "basis", "bases", "beetje html", "kleine", "een keer",
 ]
 
 

@@ -258,7 +258,7 @@ def is_answer_to(slot: str, message: Message) -> bool:
         return not (
             answers.word_count(message.text) <= MOTIVATION_QUESTION_MAX_WORDS
             and message.interrupts()
-            and answers.looks_like_question(message.text)
+            and (message.intent != "faq" or answers.looks_like_question(message.text))
         )
     if slot in CHECK_SLOTS and not message.is_payload and answers.mentions_stop(
         message.text, strong_only=parse_for(slot, message) is not None
