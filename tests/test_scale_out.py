@@ -34,9 +34,9 @@ from sqlalchemy import text
 from bot.rasa_client import RasaClient
 from leads.db import dispose_engines, get_engine
 from tests.conversations import CHECK, MOTIVATION
-from tools.stack import PY, ROOT, Stack, free_port, trained_model
 from tests.test_check_integration import expected_score, metadata
 from tools.scratch_postgres import create_databases, drop_databases
+from tools.stack import PY, ROOT, Stack, free_port, trained_model
 
 pytestmark = pytest.mark.timeout(900)
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tools.stack import RASA, ROOT
 from tools.scratch_postgres import create_databases, drop_databases
+from tools.stack import RASA, ROOT
 
 # Runs in .venv-rasa. Two conversation sessions, saved turn by turn by either store in turn.
 SCRIPT = r"""

@@ -29,10 +29,10 @@ from bot.app import PasserelleBot, running
 from bot.settings import Settings
 from tests.bot import conftest as bot_suite
 from tests.fake_telegram import FakeTelegram, SentMessage
-from tools.stack import Stack, free_port, trained_model
 from tests.tcp_proxy import TcpProxy
 from tests.telegram_chat import TelegramChat
 from tools.scratch_postgres import create_databases, drop_databases
+from tools.stack import Stack, free_port, trained_model
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 
