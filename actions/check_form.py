@@ -246,20 +246,27 @@ def _not_a_name(message: Message) -> bool:
     )
 
 
+def _is_motivation(message: Message) -> bool:
+    """A motivation is free text: only a real question, a short command or a short doubt
+    ("ik heb geen diploma") is something else."""
+    if message.is_payload:
+        return not message.interrupts()
+    size = answers.word_count(message.text)
+    if message.is_command():
+        return size > MOTIVATION_COMMAND_MAX_WORDS
+    if not message.interrupts() or size > MOTIVATION_QUESTION_MAX_WORDS:
+        return True
+    if answers.looks_like_question(message.text):
+        return False
+    return message.intent == "faq" or size >= MOTIVATION_MIN_WORDS
+
+
 def is_answer_to(slot: str, message: Message) -> bool:
     """Should this message be validated as the answer to `slot` (see the module docstring)?"""
     if message.text == "/greet":
         return False  # /start in the middle of the check: the pending question comes back
     if slot == "motivation":
-        if message.is_payload:
-            return not message.interrupts()
-        if message.is_command():
-            return answers.word_count(message.text) > MOTIVATION_COMMAND_MAX_WORDS
-        return not (
-            answers.word_count(message.text) <= MOTIVATION_QUESTION_MAX_WORDS
-            and message.interrupts()
-            and (message.intent != "faq" or answers.looks_like_question(message.text))
-        )
+        return _is_motivation(message)
     if slot in CHECK_SLOTS and not message.is_payload and answers.mentions_stop(
         message.text, strong_only=parse_for(slot, message) is not None
     ):
@@ -653,7 +660,24 @@ def extract_answer(slot: str, tracker: Tracker) -> dict[str, Any]:
     if tracker.get_slot(REQUESTED_SLOT) != slot:
         return {}
     message = Message.latest(tracker)
-    return {slot: message.text} if is_answer_to(slot, message) else {}
+    if is_answer_to(slot, message) or _said_again(message, tracker):
+        return {slot: message.text}
+    return {}
+
+
+def _said_again(message: Message, tracker: Tracker) -> bool:
+    """The same statement right after it was taken as something else: they mean it."""
+    return (
+        message.text == previous_user_text(tracker)
+        and not message.is_payload
+        and not message.is_command()
+        and not answers.looks_like_question(message.text)
+    )
+
+
+def previous_user_text(tracker: Tracker) -> str | None:
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    return answers.clean_text(str(users[-2].get("text") or "")) if len(users) >= 2 else None
 
 
 # After a second answer that still fits nothing, the most sensible reading, and on we go: a
