@@ -9,7 +9,7 @@ there is, plus — for the words the lexicon does not know — lingua's confiden
 (lingua-language-detector, also restricted to nl/fr/en): its n-gram models of up to five
 letters are far better than langdetect's on one or two words of general text ("oogpunt",
 "remettre", "wisselgeheugen"). lingua is consulted only when a message has such words
-(a third of chat messages), and its models are loaded on the first of them.
+(about a quarter of chat messages), and its models are loaded on the first of them.
 Tokens that say nothing about the language (numbers, e-mail addresses, place
 names, first names, "ok", emoji, acronyms) are dropped first; if nothing is left there is
 no detection at all, so such messages can never flip the language of a conversation.
@@ -272,11 +272,12 @@ WEIGHTED: dict[str, dict[str, float]] = {
 }
 
 # Greetings: a message of nothing else (after names, emoji and "ok" are dropped) is decided
-# in the greeting's language when it is the first message (PRODUCT.md §3).
+# in the greeting's language when it is the first message (PRODUCT.md §3). Lexicon words
+# only, found the same way ("Hellooo", "hoiii").
 GREETINGS = {
-    "en": "hello hi hey heyy hiya howdy",
-    "nl": """hallo hallootjes hoi hoii hoiii dag daag daaag goeiedag goedendag goeiendag goeiemiddag
-    goedemiddag goeiemorgen goedemorgen goedenavond goeienavond salukes""",
+    "en": "hello hi hey heyy",
+    "nl": """hallo hoi dag daag goeiedag goedendag goeiendag goeiemiddag goedemiddag goeiemorgen
+    goedemorgen goedenavond goeienavond salukes""",
     "fr": "salut slt bonjour bjr bonsoir bsr coucou cc wesh wsh",
 }
 
@@ -400,7 +401,8 @@ def lingua_probabilities(text: str) -> dict[str, float]:
     total = sum(probabilities.values())
     if total <= 0:
         return {language: 1 / len(LANGUAGES) for language in LANGUAGES}
-    return {language: value / total for language, value in probabilities.items()}
+    # Rounded: the last bits of lingua's values vary from call to call (summation order).
+    return {language: round(value / total, 9) for language, value in probabilities.items()}
 
 
 # --- tokens ------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -100,8 +101,18 @@ def test_the_telegram_code_is_used_only_when_there_is_nothing_else() -> None:
 
 @pytest.mark.parametrize(
     ("code", "expected"),
-    [("nl", "nl"), ("nl-BE", "nl"), ("fr-BE", "fr"), ("FR", "fr"), ("en-US", "en"),
-     ("en_GB", "en"), ("de", None), ("ar", None), ("", None), (None, None)],
+    [
+        ("nl", "nl"),
+        ("nl-BE", "nl"),
+        ("fr-BE", "fr"),
+        ("FR", "fr"),
+        ("en-US", "en"),
+        ("en_GB", "en"),
+        ("de", None),
+        ("ar", None),
+        ("", None),
+        (None, None),
+    ],
 )
 def test_telegram_codes_map_to_our_languages(code: str | None, expected: str | None) -> None:
     assert language_from_telegram_code(code) == expected
@@ -115,6 +126,7 @@ def test_the_default_comes_last() -> None:
 
 def test_the_decision_is_deterministic() -> None:
     texts = ["wa kost da", "jsuis chaud", "how much", "programmeren", "stage?", "ik ben 19"]
+    texts += ["la boulangerie", "remettre", "exact", "kitchen"]  # lingua is consulted
     first = [detect(text) for text in texts]
     for _ in range(20):
         language._detect_cached.cache_clear()  # recompute, do not just read the cache
@@ -132,6 +144,133 @@ def test_detection_reports_its_confidence_and_reason() -> None:
     assert detection.words == 4
     assert detect("/start_check").reason == "payload"
     assert detect("jan@example.com").reason == "no language signal"
+
+
+# --- first messages and very short text ---------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hello", "en"),
+        ("Hello!", "en"),
+        ("hi", "en"),
+        ("hi 👋", "en"),
+        ("hey hey", "en"),
+        ("hallo", "nl"),
+        ("Hallo!", "nl"),
+        ("hoi", "nl"),
+        ("hoiii", "nl"),
+        ("Hellooo", "en"),
+        ("dag", "nl"),
+        ("goeiemiddag", "nl"),
+        ("goedemorgen Mohamed", "nl"),
+        ("salut", "fr"),
+        ("Salut !", "fr"),
+        ("bonjour", "fr"),
+        ("slt", "fr"),
+        ("coucou", "fr"),
+        ("bonsoir Sarah", "fr"),
+    ],
+)
+def test_a_greeting_decides_the_first_message(text: str, expected: str) -> None:
+    assert decide(text) == expected
+    other = "fr-BE" if expected != "fr" else "nl-BE"
+    assert decide(text, telegram_code=other) == expected  # a detection beats language_code
+    assert detect(text).reason == "greeting"
+
+
+def test_greetings_are_lexicon_words() -> None:
+    assert all(word in language.LEXICON for word in language.GREETING_LANGUAGE)
+
+
+def test_a_greeting_followed_by_a_question_is_decided_by_the_question() -> None:
+    assert decide("hello, hoeveel kost het") == "nl"
+    assert decide("hallo, how much is it") == "en"
+    assert decide("salut, is het gratis?") == "nl"
+
+
+@pytest.mark.parametrize("text", ["hi", "hey", "hello", "hi 👋"])
+@pytest.mark.parametrize("current", ["nl", "fr"])
+def test_an_english_greeting_does_not_flip_the_language(text: str, current: str) -> None:
+    assert decide(text, current=current) == current
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("boterham", "nl"),
+        ("ziekenhuis", "nl"),
+        ("wisselgeheugen", "nl"),
+        ("fromage", "fr"),
+        ("boulangerie", "fr"),
+        ("remettre", "fr"),
+        ("kitchen", "en"),
+        ("beautiful", "en"),
+        ("nevertheless", "en"),
+        ("la boulangerie", "fr"),
+        ("the weather", "en"),
+    ],
+)
+def test_single_words_the_lexicon_does_not_know_are_decided_as_a_first_message(
+    text: str, expected: str
+) -> None:
+    assert decide(text) == expected
+
+
+@pytest.mark.parametrize("text", ["boterham", "fromage", "kitchen", "wisselgeheugen"])
+@pytest.mark.parametrize("current", ["nl", "fr", "en"])
+def test_an_unknown_word_alone_never_flips_the_language(text: str, current: str) -> None:
+    # no word the lexicon knows as typical: lingua and langdetect alone do not flip
+    assert decide(text, current=current) == current
+
+
+def test_lingua_is_consulted_only_for_words_the_lexicon_does_not_know(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[str] = []
+    real = language.lingua_probabilities
+
+    def counting(text: str) -> dict[str, float]:
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(language, "lingua_probabilities", counting)
+    language._detect_cached.cache_clear()
+    try:
+        assert detect("hoeveel kost het").language == "nl"
+        assert detect("c'est gratuit?").language == "fr"
+        assert detect("Brussel").language is None
+        assert calls == []
+        assert detect("Combien coûte la boulangerie?").language == "fr"
+        assert calls == ["combien coûte la boulangerie"]
+    finally:
+        language._detect_cached.cache_clear()
+
+
+def probabilities_of(text: str) -> dict[str, float]:
+    return language.lingua_probabilities(text)
+
+
+def test_lingua_is_restricted_to_our_languages_and_built_once() -> None:
+    assert language.lingua_detector() is language.lingua_detector()
+    probabilities = language.lingua_probabilities("wisselgeheugen")
+    assert set(probabilities) == {"nl", "fr", "en"}
+    assert abs(sum(probabilities.values()) - 1) < 1e-6
+    assert max(probabilities, key=probabilities.__getitem__) == "nl"
+    # lingua's last bits vary from call to call; the rounded values do not
+    assert all(
+        language.lingua_probabilities("remettre") == probabilities_of("remettre") for _ in range(20)
+    )
+
+
+def test_lingua_is_loaded_lazily() -> None:
+    code = (
+        "from actions import language as l\n"
+        "assert l.detect('hoeveel kost het').language == 'nl'\n"
+        "assert l.lingua_detector.cache_info().currsize == 0\n"
+        "assert l.detect('wisselgeheugen').language == 'nl'\n"
+        "assert l.lingua_detector.cache_info().currsize == 1\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=120)
 
 
 # --- action_validate_slot_mappings ---------------------------------------------------------------
@@ -186,12 +325,14 @@ async def test_a_language_button_payload_is_an_explicit_choice() -> None:
 
 async def test_the_change_language_intent_accepts_raw_language_names() -> None:
     entities = [{"entity": "language", "value": "Français"}]
-    slots = await run_action(tracker("en français stp", {"language": "en"}, None,
-                                     "change_language", entities))
+    slots = await run_action(
+        tracker("en français stp", {"language": "en"}, None, "change_language", entities)
+    )
     assert slots["language"] == "fr"
     entities = [{"entity": "language", "value": "engels"}]
-    slots = await run_action(tracker("in het engels aub", {"language": "nl"}, None,
-                                     "change_language", entities))
+    slots = await run_action(
+        tracker("in het engels aub", {"language": "nl"}, None, "change_language", entities)
+    )
     assert slots["language"] == "en"
 
 
@@ -220,8 +361,9 @@ async def test_the_campaign_comes_from_metadata() -> None:
     assert slots["campaign"] == "gent-lan-7f3k"
     kept = await run_action(tracker("hallo", {"campaign": "gent-lan-7f3k"}, {}))
     assert "campaign" not in kept
-    same = await run_action(tracker("hallo", {"campaign": "gent-lan-7f3k"},
-                                    {"campaign": "gent-lan-7f3k"}))
+    same = await run_action(
+        tracker("hallo", {"campaign": "gent-lan-7f3k"}, {"campaign": "gent-lan-7f3k"})
+    )
     assert "campaign" not in same
 
 
@@ -266,12 +408,61 @@ def test_the_data_sets_are_short_chat_messages_and_disjoint() -> None:
     assert not {i["text"].lower() for i in dev} & {i["text"].lower() for i in heldout}
 
 
-def test_accuracy_on_the_heldout_set_is_at_least_98_percent() -> None:
+def test_accuracy_on_the_heldout_set_is_at_least_99_percent() -> None:
     result = subprocess.run(
         [sys.executable, "tools/eval_langid.py", "tests/data/langid_heldout.jsonl"],
-        cwd=REPO, capture_output=True, text=True, timeout=120, check=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
         env={"PATH": "/usr/bin:/bin", "DEFAULT_LANGUAGE": "nl"},
     )
     last_line = result.stdout.strip().splitlines()[-1]
     assert last_line.startswith("langid_accuracy=")
-    assert float(last_line.split("=", 1)[1]) >= 0.98, result.stdout
+    assert float(last_line.split("=", 1)[1]) >= 0.99, result.stdout
+
+
+WORD_SETS = ("langid_words_dev.jsonl", "langid_words_heldout.jsonl")
+# lingua-language-detector's own level on such samples (issue 11): 0.85 and 0.96 as a first
+# message; measured 0.864 and 0.976 on the held-out set, 0.714 and 0.940 before lingua.
+WORDS_HELDOUT_MIN = {1: 0.85, 2: 0.96}
+
+
+def test_the_word_samples_are_one_or_two_words_and_disjoint() -> None:
+    samples = {name: load(name) for name in WORD_SETS}
+    for name, items in samples.items():
+        assert 300 <= len(items) <= 2000, name
+        counts = Counter((item["lang"], item["words"]) for item in items)
+        assert set(counts) == {(lang, words) for lang in ("nl", "fr", "en") for words in (1, 2)}
+        for item in items:
+            assert len(item["text"].split()) == item["words"], item
+    dev, heldout = (samples[name] for name in WORD_SETS)
+    assert not {i["text"].lower() for i in dev} & {i["text"].lower() for i in heldout}
+
+
+def eval_langid(name: str) -> dict[str, float]:
+    """Runs tools/eval_langid.py; returns langid_accuracy and the accuracy per words=N."""
+    result = subprocess.run(
+        [sys.executable, "tools/eval_langid.py", f"tests/data/{name}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+        env={"PATH": "/usr/bin:/bin", "DEFAULT_LANGUAGE": "nl"},
+    )
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1].startswith("langid_accuracy="), result.stdout
+    figures = {"all": float(lines[-1].split("=", 1)[1])}
+    for line in lines:
+        if line.startswith("words="):
+            words, rest = line.split(":", 1)
+            figures[words] = float(rest.split()[1])
+    return figures
+
+
+def test_single_words_and_word_pairs_of_general_text_as_first_messages() -> None:
+    figures = eval_langid("langid_words_heldout.jsonl")
+    assert figures["words=1"] >= WORDS_HELDOUT_MIN[1], figures
+    assert figures["words=2"] >= WORDS_HELDOUT_MIN[2], figures

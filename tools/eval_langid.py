@@ -1,11 +1,14 @@
-"""Language-identification accuracy on short chat messages (PRODUCT.md §9).
+"""Language-identification accuracy on short messages (PRODUCT.md §9).
 
     .venv/bin/python tools/eval_langid.py tests/data/langid_heldout.jsonl
+    .venv/bin/python tools/eval_langid.py tests/data/langid_words_heldout.jsonl
 
-Each line of DATA is {"text": ..., "lang": "nl"|"fr"|"en"}. Every message is decided the
-way the bot decides the first message of a fresh conversation (no explicit choice, no
-language in use, no Telegram language_code, DEFAULT_LANGUAGE or "nl" as default). The last
-line printed is `langid_accuracy=<float>`.
+Each line of DATA is {"text": ..., "lang": "nl"|"fr"|"en"}, optionally with "words": the
+number of words of a sample of general running text (1 or 2, tests/data/README.md); the
+accuracy is then also printed per number of words. Every message is decided the way the
+bot decides the first message of a fresh conversation (no explicit choice, no language in
+use, no Telegram language_code, DEFAULT_LANGUAGE or "nl" as default). The last line printed
+is `langid_accuracy=<float>`, over all lines.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import json
 import os
 import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -25,14 +28,24 @@ SHOWN_ERRORS = 15
 
 
 @dataclass(frozen=True)
+class Example:
+    text: str
+    lang: str
+    words: int | None = None  # for samples of general text: how many words
+
+
+@dataclass
 class Result:
     accuracy: float
     correct: Counter[str]
     total: Counter[str]
     errors: list[tuple[str, str, str]]  # (text, expected, chosen)
+    # per number of words, then per language: (words, lang) -> count
+    correct_by_words: Counter[tuple[int, str]] = field(default_factory=Counter)
+    total_by_words: Counter[tuple[int, str]] = field(default_factory=Counter)
 
 
-def load_examples(path: Path) -> list[tuple[str, str]]:
+def load_examples(path: Path) -> list[Example]:
     examples = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
@@ -40,25 +53,56 @@ def load_examples(path: Path) -> list[tuple[str, str]]:
         item = json.loads(line)
         if item["lang"] not in LANGUAGES:
             raise ValueError(f"{path}:{number}: unknown language {item['lang']!r}")
-        examples.append((item["text"], item["lang"]))
+        words = item.get("words")
+        if words is not None and (not isinstance(words, int) or words < 1):
+            raise ValueError(f"{path}:{number}: words must be a positive integer, not {words!r}")
+        examples.append(Example(item["text"], item["lang"], words))
     return examples
 
 
-def evaluate(examples: list[tuple[str, str]], default: str) -> Result:
+def evaluate(examples: list[Example], default: str) -> Result:
     correct: Counter[str] = Counter()
     total: Counter[str] = Counter()
+    correct_by_words: Counter[tuple[int, str]] = Counter()
+    total_by_words: Counter[tuple[int, str]] = Counter()
     errors = []
-    for text, expected in examples:
+    for example in examples:
         chosen = choose_language(
-            text, explicit=None, current=None, telegram_code=None, default=default
+            example.text, explicit=None, current=None, telegram_code=None, default=default
         )
-        total[expected] += 1
-        if chosen == expected:
-            correct[expected] += 1
-        else:
-            errors.append((text, expected, chosen))
+        right = chosen == example.lang
+        total[example.lang] += 1
+        correct[example.lang] += right
+        if example.words is not None:
+            total_by_words[example.words, example.lang] += 1
+            correct_by_words[example.words, example.lang] += right
+        if not right:
+            errors.append((example.text, example.lang, chosen))
     accuracy = sum(correct.values()) / max(1, sum(total.values()))
-    return Result(accuracy, correct, total, errors)
+    return Result(accuracy, correct, total, errors, correct_by_words, total_by_words)
+
+
+def _share(correct: int, total: int) -> float:
+    return correct / total if total else 0.0
+
+
+def report_lines(result: Result) -> list[str]:
+    lines = []
+    for language in LANGUAGES:
+        count = result.total[language]
+        share = _share(result.correct[language], count)
+        lines.append(f"{language}: accuracy {share:.4f} on {count} messages")
+    for words in sorted({words for words, _ in result.total_by_words}):
+        keys = [(words, language) for language in LANGUAGES]
+        count = sum(result.total_by_words[key] for key in keys)
+        share = _share(sum(result.correct_by_words[key] for key in keys), count)
+        per_language = ", ".join(
+            f"{language} {_share(result.correct_by_words[key], result.total_by_words[key]):.4f}"
+            for key, language in zip(keys, LANGUAGES, strict=True)
+            if result.total_by_words[key]
+        )
+        lines.append(f"words={words}: accuracy {share:.4f} on {count} samples ({per_language})")
+    return lines
 
 
 def main(argv: list[str]) -> int:
@@ -67,10 +111,8 @@ def main(argv: list[str]) -> int:
         return 2
     default = os.environ.get("DEFAULT_LANGUAGE") or "nl"
     result = evaluate(load_examples(Path(argv[1])), default)
-    for language in LANGUAGES:
-        count = result.total[language]
-        share = result.correct[language] / count if count else 0.0
-        print(f"{language}: accuracy {share:.4f} on {count} messages")
+    for line in report_lines(result):
+        print(line)
     if result.errors:
         print(f"{len(result.errors)} misclassified, for example:")
         for text, expected, chosen in result.errors[:SHOWN_ERRORS]:
