@@ -274,6 +274,14 @@ def has_name_prefix(text: str) -> bool:
     return any(folded.startswith(prefix + " ") for prefix in _NAME_PREFIXES if len(prefix) > 2)
 
 
+def name_as_typed(text: str) -> str | None:
+    """The letters of a reply, as a name, when nothing better could be read (a second miss):
+    at most three words, 50 characters; None when it holds no letters."""
+    kept = re.sub(r"[^\w\s'\-]|[\d_]", " ", _without_symbols(clean_text(text)))
+    name = " ".join(kept.split()[:3])[:50].strip(" '-")
+    return _tidy_case(name) if name else None
+
+
 def _tidy_case(name: str) -> str:
     if name != name.lower():
         return name

@@ -498,7 +498,11 @@ class ValidateCheckForm(FormValidationAction):
     def validate_first_name(
         self, value: Any, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return accepted_or_reask("first_name", parse_for("first_name", Message.latest(tracker)))
+        message = Message.latest(tracker)
+        name = parse_for("first_name", message)
+        if name is None and tracker.get_slot(REASK) == "first_name":
+            name = answers.name_as_typed(message.text)  # asked twice: take it as they wrote it
+        return accepted_or_reask("first_name", name)
 
     def validate_age(
         self, value: Any, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
