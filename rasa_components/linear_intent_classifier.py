@@ -34,9 +34,17 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline, make_pipeline, make_union
 from sklearn.svm import LinearSVC
 
+from rasa_components.message_parts import question_after_politeness
+
 log = logging.getLogger(__name__)
 
 MODEL_FILE = "linear_intent_classifier.joblib"
+
+
+# Leading politeness that gives way to what follows it (rasa_components/message_parts.py).
+POLITE_INTENTS = frozenset({"thanks", "greet", "affirm", "goodbye"})
+ANSWERED_INTENTS = frozenset({"faq", "doubt", "start_check", "human_handoff", "privacy"})
+REST_MIN_CONFIDENCE = 0.45
 
 
 @DefaultV1Recipe.register(
@@ -126,8 +134,24 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         texts = [message.get("text") or "" for message in messages]
         scores = np.atleast_2d(self.model.decision_function(texts))
         for message, row in zip(messages, scores, strict=True):
-            self._annotate(message, self._softmax(row))
+            self._annotate(message, self._question_first(message, self._softmax(row)))
         return messages
+
+    def _question_first(self, message: Message, probabilities: np.ndarray) -> np.ndarray:
+        """"merci ! et c'est payant ?": when a thanks or a greeting leads and the rest reads as
+        a question or a request on its own, the rest is what the message is about."""
+        top = str(self.model.classes_[int(np.argmax(probabilities))])
+        if top not in POLITE_INTENTS:
+            return probabilities
+        rest = question_after_politeness(message.get("text") or "")
+        if rest is None:
+            return probabilities
+        rest_probabilities = self._softmax(np.atleast_2d(self.model.decision_function([rest]))[0])
+        best = int(np.argmax(rest_probabilities))
+        label = str(self.model.classes_[best]).split("/", 1)[0]
+        if label in ANSWERED_INTENTS and rest_probabilities[best] >= REST_MIN_CONFIDENCE:
+            return rest_probabilities
+        return probabilities
 
     def _softmax(self, scores: np.ndarray) -> np.ndarray:
         scaled = self.config["temperature"] * (scores - scores.max())
