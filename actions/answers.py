@@ -501,6 +501,8 @@ _YES = [
     "normalement oui", "normally", "normally yes", "inchallah", "inshallah", "insha'allah",
     "looks good", "perfect", "perfecto", "parfait", "nickel", "tout est bon", "c'est ok",
     "c'est correct", "correct", "in orde", "alles klopt", "allemaal juist", "dat klopt",
+    "c'est juste", "c juste", "tout juste", "c'est ca", "c ca", "voila", "dat is het", "zo is het",
+    "that's it", "thats it", "that's right", "thats right", "spot on", "yup that's me",
 ]
 _YES_EMOJI = ("👍", "✅", "👌", "💪", "🙌", "✔")
 _NO_EMOJI = ("👎", "❌", "🙅")
@@ -549,6 +551,9 @@ _SITUATION_PHRASES: list[tuple[str, list[str]]] = [
         "etudiant", "etudiante", "etudie", "etudes", "ecole", "lycee", "fac", "universite",
         "college", "en cours", "secondaire", "haute ecole", "studying", "at school", "study",
         "university", "uni", "pupil", "in school", "high school", "studies",
+        # Belgian secondary school: "en 6ème technique", "rhéto", "6de middelbaar", "BSO"
+        "6eme", "5eme", "4eme", "3eme", "rheto", "athenee", "humanites", "6de", "5de", "bso",
+        "tso", "aso", "kso", "laatste jaar", "derniere annee",
     ]),
     ("employed", [
         "employed", "ik werk", "werk", "aan het werk", "job", "een job", "werknemer", "bediende",
@@ -557,6 +562,13 @@ _SITUATION_PHRASES: list[tuple[str, list[str]]] = [
         "employe", "employee", "interimaire", "mi-temps", "temps plein", "travail",
         "working", "i work", "work", "part-time", "part time", "full-time", "full time",
         "a job", "have a job", "jobs", "freelance", "zelfstandige", "independant",
+        # jobs people name instead of saying "I work"
+        "chauffeur", "livreur", "vendeur", "vendeuse", "caissier", "caissiere", "serveur",
+        "serveuse", "cuisinier", "magasinier", "nettoyage", "ouvrier", "shift", "shifts",
+        "journees", "kassier", "kassierster", "magazijn", "magazijnier", "bakkerij", "bakery",
+        "callcenter", "call center", "bouw", "horeca", "restaurant", "snack", "delivery",
+        "deliveroo", "uber", "cashier", "warehouse", "construction", "waiter", "cleaner",
+        "driver", "poetsvrouw", "schoonmaak", "vakkenvuller", "ploegen", "opperman",
     ]),
     ("other", [
         "other", "andere", "anders", "iets anders", "autre", "autre chose", "something else",
@@ -603,8 +615,12 @@ _EXPERIENCE_A_LOT = [
     "a_lot", "veel", "heel veel", "vaak", "jaren", "al jaren", "ervaren", "expert", "pro",
     "professioneel", "beaucoup", "souvent", "plein", "des annees", "depuis des annees",
     "a lot", "lots", "loads", "much", "plenty", "years", "for years", "experienced", "tons",
-    "enorm", "enormement", "every day", "elke dag", "tous les jours", "daily",
+    "enorm", "enormement", "every day", "elke dag", "tous les jours", "daily", "pas mal",
+    "quite a lot", "quite a bit", "best wel veel", "vrij veel", "redelijk veel", "al een tijdje",
+    "depuis des annees", "self taught", "autodidacte", "zelf geleerd",
 ]
+# "je fais du python depuis 3 ans", "for 2 years", "al 4 jaar": years of it is a lot
+_YEARS_OF_IT = re.compile(r"\b(?:depuis|since|for|al|sinds|ca fait)\s+(?:[2-9]|\d\d)\s+(?:ans|years|jaar)\b")
 _EXPERIENCE_NONE = [
     "none", "nooit", "nog nooit", "never", "jamais", "nothing", "niks", "niets", "rien",
     "geen", "zero", "nul", "no experience", "geen ervaring", "aucune experience",
@@ -623,12 +639,19 @@ _EXPERIENCE_SOME = [
 ]
 
 
+# "nothing else" after something they did is not "nothing": "wat html voor mijn blog, verder niks"
+_NOTHING_ELSE = re.compile(
+    r"\b(?:verder niks|verder niets|meer niet|niks meer|nothing else|nothing more|not much else|"
+    r"rien d'autre|rien de plus|sinon rien|pas plus)\b"
+)
+
+
 def parse_experience(text: str) -> str | None:
     """none, some or a_lot: has the person ever tried coding?"""
-    tokens = words(text or "")
+    tokens = words(_NOTHING_ELSE.sub(" ", fold(text or "")))
     if _first_phrase(tokens, _EXPERIENCE_SOME_DESPITE_A_LOT):
         return "some"
-    if _first_phrase(tokens, _EXPERIENCE_A_LOT):
+    if _first_phrase(tokens, _EXPERIENCE_A_LOT) or _YEARS_OF_IT.search(" ".join(tokens)):
         return "a_lot"
     if _first_phrase(tokens, _EXPERIENCE_NONE):
         return "none"

@@ -600,6 +600,9 @@ class ValidateCheckForm(FormValidationAction):
             return {CONFIRM_SLOT: True, REASK: None}
         if answer in ("no", "edit"):
             return {CONFIRM_SLOT: None, "check_editing": True, EDIT_SLOT: None, REASK: None}
+        if tracker.get_slot(REASK) == CONFIRM_SLOT:
+            # shown twice, no change asked for (a question would have been answered): sent
+            return {CONFIRM_SLOT: True, REASK: None}
         return {CONFIRM_SLOT: None, REASK: CONFIRM_SLOT}
 
     def validate_check_edit_field(

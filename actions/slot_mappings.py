@@ -21,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions import funnel
+from actions import answers, funnel
 from actions.content import content_slots
 from actions.domain import domain_or_cached
 from actions.language import LANGUAGES, choose_language
@@ -130,6 +130,19 @@ def offer_of(events: Iterable[dict[str, Any]]) -> str | None:
     return None
 
 
+SHORT_REPLY_WORDS = 3
+
+
+def is_short_reply(text: str) -> bool:
+    """"c'est bon", "ja klopt", "oui for sure": a yes or a no of a few words. People answer
+    in a word of another language without switching (payloads are not detected on either)."""
+    return (
+        "?" not in text
+        and answers.word_count(text) <= SHORT_REPLY_WORDS
+        and answers.parse_yes_no_unknown(text) is not None
+    )
+
+
 def default_language() -> str:
     configured = (os.environ.get("DEFAULT_LANGUAGE") or "").strip().lower()
     return configured if configured in LANGUAGES else "nl"
@@ -146,7 +159,7 @@ class ValidatePasserelleSlotMappings(ValidationAction):
         text = message.get("text") or ""
         current = tracker.get_slot("language")
         language = choose_language(
-            "" if text.lstrip().startswith("/") else text,  # payloads are never detected on
+            "" if text.lstrip().startswith("/") or (current and is_short_reply(text)) else text,
             explicit=explicit_language(message),
             current=current,
             telegram_code=(message.get("metadata") or {}).get("language_code"),
