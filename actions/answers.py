@@ -544,6 +544,10 @@ _SITUATION_PHRASES: list[tuple[str, list[str]]] = [
         "looking for a job", "looking for work", "looking for job", "no job", "out of work",
         "between jobs", "jobless", "without a job", "without work", "searching for a job",
         "cpas", "ocmw", "leefloon", "revenu d'integration",
+        "je cherche", "la je cherche", "arrete mon boulot", "perdu mon boulot", "perdu mon travail",
+        "perdu mon emploi", "plus de boulot", "quit my job", "lost my job", "got fired",
+        "laid off", "ontslagen", "job kwijt", "werk kwijt", "mijn job verloren", "licencie",
+        "licenciee", "vire", "ik zoek", "zoekende", "en recherche", "searching",
     ]),
     ("student", [
         "student", "studente", "studeer", "studeren", "op school", "naar school", "school",
@@ -611,6 +615,11 @@ _EXPERIENCE_SOME_DESPITE_A_LOT = [
     "niet veel", "niet zo veel", "niet zoveel", "pas beaucoup", "pas trop", "not much",
     "not a lot", "not that much", "not really much", "pas enormement", "niet echt veel",
 ]
+# said first, these are the answer, whatever the story after it ("a little. I studied 2 years")
+_EXPERIENCE_SOME_FIRST = [
+    "a little", "a bit", "a tiny bit", "un peu", "un petit peu", "een beetje", "beetje",
+    "een klein beetje", "kleinbeetje", "wat", "some",
+]
 _EXPERIENCE_A_LOT = [
     "a_lot", "veel", "heel veel", "vaak", "jaren", "al jaren", "ervaren", "expert", "pro",
     "professioneel", "beaucoup", "souvent", "plein", "des annees", "depuis des annees",
@@ -620,7 +629,9 @@ _EXPERIENCE_A_LOT = [
     "depuis des annees", "self taught", "autodidacte", "zelf geleerd",
 ]
 # "je fais du python depuis 3 ans", "for 2 years", "al 4 jaar": years of it is a lot
-_YEARS_OF_IT = re.compile(r"\b(?:depuis|since|for|al|sinds|ca fait)\s+(?:[2-9]|\d\d)\s+(?:ans|years|jaar)\b")
+_YEARS_OF_IT = re.compile(
+    r"\b(?:depuis|since|for|al|sinds|ca fait)\s+(?:[2-9]|\d\d)\s+(?:ans|years|jaar)\b"
+)
 _EXPERIENCE_NONE = [
     "none", "nooit", "nog nooit", "never", "jamais", "nothing", "niks", "niets", "rien",
     "geen", "zero", "nul", "no experience", "geen ervaring", "aucune experience",
@@ -649,7 +660,9 @@ _NOTHING_ELSE = re.compile(
 def parse_experience(text: str) -> str | None:
     """none, some or a_lot: has the person ever tried coding?"""
     tokens = words(_NOTHING_ELSE.sub(" ", fold(text or "")))
-    if _first_phrase(tokens, _EXPERIENCE_SOME_DESPITE_A_LOT):
+    if _first_phrase(tokens, _EXPERIENCE_SOME_DESPITE_A_LOT) or _first_phrase(
+        tokens[:4], _EXPERIENCE_SOME_FIRST
+    ):
         return "some"
     if _first_phrase(tokens, _EXPERIENCE_A_LOT) or _YEARS_OF_IT.search(" ".join(tokens)):
         return "a_lot"
@@ -678,9 +691,20 @@ _UNSURE = [
 ]
 
 
+# "if I get in" is no doubt: it is when they would start
+_YES_ONCE_IN = [
+    "als ik binnen ben", "als ik word aangenomen", "als ik toegelaten word", "als ik erin geraak",
+    "if i get in", "if i'm accepted", "if im accepted", "if i get accepted", "if i'm in",
+    "once i'm in", "si je suis pris", "si je suis prise", "si je suis accepte",
+    "si je suis acceptee", "si je suis retenu", "si je suis retenue", "si je suis selectionne",
+]
+
+
 def parse_commitment(text: str) -> str | None:
     """yes, no or unsure: can the person commit to 7 months full-time plus an internship?"""
     tokens = words(text or "")
+    if _first_phrase(tokens, _YES_ONCE_IN) and parse_yes_no_unknown(text) == "yes":
+        return "yes"
     if fold(text or "").strip(" .!") in ("yes", "no", "unsure"):
         return fold(text).strip(" .!")
     answer = parse_yes_no_unknown(text)

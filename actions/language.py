@@ -24,6 +24,8 @@ import json
 import math
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -576,3 +578,21 @@ def choose_language(
     if from_telegram is not None:
         return from_telegram
     return default if default in LANGUAGES else FALLBACK_LANGUAGE
+
+
+def dominant_language(texts: Iterable[str], current: str | None) -> str | None:
+    """The language a person wrote most in (content words of confident detections): the
+    language of their lead, for staff. A reply of a few words in another language ("c'est
+    bon", "waar waren we") does not make an English writer French. `current` breaks ties."""
+    words_by_language: Counter[str] = Counter()
+    for text in texts:
+        if not text or text.lstrip().startswith("/"):
+            continue
+        detection = detect(text)
+        if detection.language is not None and detection.supporting > 0:
+            words_by_language[detection.language] += detection.words
+    if not words_by_language:
+        return current
+    best = max(words_by_language.values())
+    leaders = [language for language, count in words_by_language.items() if count == best]
+    return current if current in leaders else leaders[0]

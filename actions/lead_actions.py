@@ -27,6 +27,7 @@ from actions.check_form import (
     language_of,
     record_funnel,
 )
+from actions.language import dominant_language
 from actions.scoring import ScoreResult, score
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,12 @@ def campaign_of(tracker: Tracker) -> str | None:
     metadata = (tracker.latest_message or {}).get("metadata") or {}
     value = metadata.get("campaign")
     return str(value) if value else None
+
+
+def lead_language(tracker: Tracker) -> str:
+    """The language the person wrote most in; the reply language when nothing tells."""
+    texts = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
+    return dominant_language(texts, language_of(tracker)) or language_of(tracker)
 
 
 def check_answers(tracker: Tracker) -> dict[str, Any]:
@@ -120,7 +127,7 @@ def save(tracker: Tracker, answers: dict[str, Any], result: ScoreResult) -> int 
         score_breakdown=dict(result.breakdown),
         qualified=result.qualified,
         status=result.status,
-        language=language_of(tracker),
+        language=lead_language(tracker),
         campaign=campaign_of(tracker),
     )
     try:
@@ -168,7 +175,7 @@ class ActionRequestHandoff(Action):
         try:
             saved = request_handoff(
                 tracker.sender_id,
-                language=language_of(tracker),
+                language=lead_language(tracker),
                 campaign=campaign_of(tracker),
                 contact_kind=contact_kind(contact),
                 contact=contact,

@@ -156,7 +156,7 @@ class ValidatePasserelleSlotMappings(ValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         message = tracker.latest_message or {}
-        text = message.get("text") or ""
+        text = answers.clean_text(message.get("text") or "")
         current = tracker.get_slot("language")
         language = choose_language(
             "" if text.lstrip().startswith("/") or (current and is_short_reply(text)) else text,
