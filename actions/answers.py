@@ -475,6 +475,8 @@ _YES_DESPITE_NEGATION = [
     "geen zorgen", "waarom niet", "pas de probleme", "pas de souci", "pas de soucis",
     "sans probleme", "sans souci", "pourquoi pas", "aucun probleme", "aucun souci",
     "no doubt", "sans aucun doute", "zonder twijfel", "no problemo", "pas de prob",
+    "no stress", "pas de stress", "geen stress", "no biggie", "no big deal", "pas de blem",
+    "no problem at all", "why not", "sans soucis", "t'inquiete", "tkt",
 ]
 _NO = [
     "nee", "neen", "nope", "nah", "nan", "no", "non", "niet", "nooit", "never", "jamais",
