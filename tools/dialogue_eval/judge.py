@@ -9,21 +9,15 @@ from typing import Any
 from sqlalchemy import select
 
 from actions.answers import clean_text
+from actions.check_form import CHECK_SLOTS
 from actions.scoring import score
 from leads.db import session_scope
 from leads.models import Lead
 from tools.dialogue_eval.driver import Conversation
 
-CHECK_FIELDS = (
-    "first_name",
-    "age",
-    "campus",
-    "situation",
-    "registered",
-    "experience",
-    "commitment",
-    "contact",
-)
+# the lead's answers that personas name (motivation is compared to what was said; consent is
+# implied by there being a lead)
+CHECK_FIELDS = tuple(slot for slot in CHECK_SLOTS if slot not in ("motivation", "consent"))
 
 
 @dataclass(frozen=True)
