@@ -180,7 +180,8 @@ def mentions_command(intent: str | None, text: str) -> bool:
 # --- first name -------------------------------------------------------------------------
 
 _NAME_PREFIXES = [
-    "my name is", "my name's", "name's", "my first name is", "call me", "you can call me",
+    "my name is", "my name's", "name's", "my first name is", "my name", "me name", "call me",
+    "you can call me",
     "i'm", "i am", "im", "it's", "its", "this is", "names", "name is", "name", "my names",
     "me is", "first name", "u can call me", "just call me", "everyone calls me",
     "mijn naam is", "mijn voornaam is", "ik heet", "ik ben", "noem me", "noem mij",
@@ -194,7 +195,9 @@ _NAME_PREFIXES = [
     "cest", "appelle-moi", "appelle moi", "je suis", "on m'appelle", "mon prenom c'est",
     "mon prenom", "prenom", "c moi", "c",
 ]
-_GREETINGS = ["hi", "hey", "hello", "hallo", "hoi", "dag", "salut", "bonjour", "coucou", "yo"]
+_GREETINGS = ["hi", "hey", "hello", "hallo", "hoi", "dag", "salut", "bonjour", "coucou", "yo",
+              "hii", "hiii", "heyy", "heyyy", "helloo", "hallooo", "slt", "cc", "wesh", "bjr",
+              "yoo", "salam", "ok", "oke", "okay", "ja", "oui", "yes", "euh", "uh"]
 # Replies that fit the shape of a name but are not one.
 _NOT_NAMES = {
     "hi", "hey", "hello", "hallo", "hoi", "dag", "salut", "bonjour", "coucou", "yo", "wesh",
@@ -255,6 +258,7 @@ _NAME_FILLERS_AFTER = ("hier", "here", "ici", "dus", "quoi", "lol", "mdr", "gewo
 
 
 def _strip_name_prefix(text: str) -> str:
+    text = text.lstrip("'")  # "'k ben Kobe"
     folded = fold(text)
     for prefix in sorted(_NAME_PREFIXES, key=len, reverse=True):
         if folded.startswith(prefix + " ") or folded.startswith(prefix + ","):
@@ -270,8 +274,8 @@ def _strip_name_prefix(text: str) -> str:
 
 def has_name_prefix(text: str) -> bool:
     """"my name is...", "jm apel...", "k ben...": the message says it gives a name."""
-    folded = fold(_strip_greeting(clean_text(text)))
-    return any(folded.startswith(prefix + " ") for prefix in _NAME_PREFIXES if len(prefix) > 2)
+    folded = fold(_strip_greeting(clean_text(text))).lstrip("'")
+    return any(folded.startswith(prefix + " ") for prefix in _NAME_PREFIXES if len(prefix) >= 2)
 
 
 def name_as_typed(text: str) -> str | None:
@@ -333,6 +337,17 @@ _AGE_SAID = re.compile(
 _AGE_SENTENCE_WORDS = 6
 
 
+# "29.. nee 30", "27, non 28 pardon", "19.. no wait 20": the answer after the correction counts
+_CORRECTION = re.compile(
+    r"\b(?:nee|neen|no|non|nn|nope|sorry|pardon|wacht|wait|attends|attend|i mean|je veux dire|"
+    r"ik bedoel|enfin|oops|oeps)\b"
+)
+
+
+def corrects_itself(text: str) -> bool:
+    return bool(_CORRECTION.search(fold(text or "")))
+
+
 def parse_age(text: str) -> int | None:
     """An age 14–99 from "19", "I'm 19", "19 jaar", "j'ai 19 ans" or a number word 14–40."""
     text = clean_text(text)
@@ -344,8 +359,11 @@ def parse_age(text: str) -> int | None:
     numbers = [int(n) for n in re.findall(r"(?<![\d.,])\d{1,3}(?![\d.,]\d)", text or "")]
     if re.search(r"\d{4,}", text or "") or len(numbers) > 2:
         return None  # a year, a phone number or a list of numbers is not an age
+    in_range = [n for n in numbers if MIN_AGE <= n <= MAX_AGE]
+    if len(in_range) > 1 and corrects_itself(text):
+        return in_range[-1]
     if numbers:
-        return next((n for n in numbers if MIN_AGE <= n <= MAX_AGE), None)
+        return next(iter(in_range), None)
     return _age_from_words(words(text or ""))
 
 
@@ -433,17 +451,23 @@ def parse_campus(text: str) -> str | None:
     return None
 
 
+_NEGATIONS = frozenset({"not", "niet", "nie", "geen", "pas", "no", "non", "plus", "meer"})
+
+
 def _first_campus(tokens: list[str]) -> str | None:
-    """The campus mentioned first in the text (a campus wins over "other")."""
-    best: tuple[int, str] | None = None
+    """The campus mentioned first in the text (a campus wins over "other"); after a
+    correction ("brussel.. nee wacht, gent") the last one; never a negated one ("not brussels")."""
+    found: list[tuple[int, str]] = []
     for alias, key in _CAMPUS_PHRASES:
         target = words(alias)
         for i in range(len(tokens) - len(target) + 1):
-            if tokens[i : i + len(target)] == target:
-                if best is None or i < best[0]:
-                    best = (i, key)
-                break
-    return best[1] if best else None
+            if tokens[i : i + len(target)] == target and not (i and tokens[i - 1] in _NEGATIONS):
+                found.append((i, key))
+    if not found:
+        return None
+    found.sort()
+    corrected = len({key for _, key in found}) > 1 and corrects_itself(" ".join(tokens))
+    return found[-1][1] if corrected else found[0][1]
 
 
 def _fuzzy_campus(tokens: list[str]) -> str | None:
@@ -549,7 +573,8 @@ _SITUATION_PHRASES: list[tuple[str, list[str]]] = [
         "je cherche", "la je cherche", "arrete mon boulot", "perdu mon boulot", "perdu mon travail",
         "perdu mon emploi", "plus de boulot", "quit my job", "lost my job", "got fired",
         "laid off", "ontslagen", "job kwijt", "werk kwijt", "mijn job verloren", "licencie",
-        "licenciee", "vire", "ik zoek", "zoekende", "en recherche", "searching",
+        "licenciee", "vire", "ik zoek", "zoekende", "en recherche", "searching", "jcherche",
+        "cherche du taf", "pas de taf", "sans taf", "kzoek", "k zoek", "looking for something",
     ]),
     ("student", [
         "student", "studente", "studeer", "studeren", "op school", "naar school", "school",
@@ -604,9 +629,20 @@ def parse_situation(text: str) -> str | None:
     ):
         return "other"
     for key, phrases in _SITUATION_PHRASES:
-        if _first_phrase(tokens, phrases):
+        if _phrase_not_negated(tokens, phrases):
             return key
     return None
+
+
+def _phrase_not_negated(tokens: list[str], phrases: list[str]) -> bool:
+    """A phrase occurs, and not right after a negation ("ik ben geen werkzoekende")."""
+    for phrase in phrases:
+        target = _phrase_words(phrase)
+        size = len(target)
+        for i in range(len(tokens) - size + 1):
+            if tokens[i : i + size] == target and not set(tokens[max(0, i - 2) : i]) & _NEGATIONS:
+                return True
+    return False
 
 
 # --- experience -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 PERSONAS_DIR = ROOT / "tests" / "personas"
-SETS = ("dev", "heldout")
+SETS = ("dev", "dev2", "heldout", "heldout2")
 LANGUAGES = ("nl", "fr", "en")
 
 
@@ -124,8 +124,7 @@ def load(set_name: str, languages: tuple[str, ...] = LANGUAGES) -> list[Persona]
     """The personas of one set (dev, heldout), in file order."""
     personas: list[Persona] = []
     for language in languages:
-        path = PERSONAS_DIR / set_name / f"{language}.yml"
-        if path.exists():
+        for path in sorted((PERSONAS_DIR / set_name).glob(f"{language}*.yml")):
             personas.extend(load_file(path))
     ids = [p.id for p in personas]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
