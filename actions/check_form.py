@@ -391,8 +391,8 @@ class ValidateCheckForm(FormValidationAction):
                 return []  # rejected: the rule for "yes, stop" takes over
             if reply == "no":
                 events = [SlotSet(REASK, None)]
-            elif Message.latest(tracker).text == "/greet":
-                dispatcher.utter_message(response="utter_check_resume")  # /start: back to it
+            elif asks_to_resume(tracker):
+                dispatcher.utter_message(response="utter_check_resume")  # back to the question
                 events = [SlotSet(REASK, None)]
             else:
                 events = await super().run(dispatcher, tracker, domain)
@@ -709,6 +709,16 @@ def validate_contact_text(text: str) -> dict[str, Any]:
         return {"contact": contact.value, REASK: None}
     reason = {"email_invalid": "contact_email", "phone_invalid": "contact_phone"}
     return {"contact": None, REASK: reason.get(contact.reason or "", "contact")}
+
+
+def asks_to_resume(tracker: Tracker) -> bool:
+    """/start, or "on reprend ?" while the check is already running: the pending question
+    comes back (rejecting it would make the start rule run the check again, in a loop)."""
+    message = Message.latest(tracker)
+    if message.text == "/greet":
+        return True
+    slot = tracker.get_slot(REQUESTED_SLOT)
+    return message.intent == "start_check" and (slot is None or parse_for(slot, message) is None)
 
 
 def confirmation_reply(tracker: Tracker) -> str | None:

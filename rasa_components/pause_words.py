@@ -32,8 +32,7 @@ NOW_WORDS = frozenset({"here", "hier", "ici", "la", "now", "nu", "efkes", "even"
                        "maintenant", "deja", "for", "svp", "pls", "please", "aub", "alsjeblieft",
                        "the", "de", "les", "questions", "vragen", "with", "met", "ca"})
 # a pause word followed by these is a life story: "stoppen met werken", "arrêter de fumer"
-STORY_WORDS = frozenset({"working", "being", "school", "smoking", "werken", "roken",
-                         "mijn", "my", "mon", "ma", "mes", "d", "l"})
+STORY_WORDS = frozenset({"working", "being", "school", "smoking", "werken", "roken", "d", "l"})
 WORD_RE = re.compile(r"[a-z]+")
 
 
