@@ -84,6 +84,7 @@ UNDER_AGE = 18
 CONFIRMATIONS = ("utter_check_stop_confirm",)
 
 ACTIVATION, ANSWER, RERUN = "activation", "answer", "rerun"
+START_PAYLOAD = "/greet"  # bot/commands.py: what /start becomes
 
 # Answers specific enough to be kept even when phrased as a question ("19?", "0470...?").
 STRONG_ANSWERS = ("age", "contact")
@@ -111,6 +112,11 @@ class Message:
     @property
     def is_payload(self) -> bool:
         return self.text.startswith("/")
+
+    @property
+    def is_start(self) -> bool:
+        """/start (the bot sends it to Rasa as /greet)."""
+        return self.text == START_PAYLOAD
 
     def is_command(self) -> bool:
         """Stop, a person, forget me...: a button, or the NLU's command in the person's words."""
@@ -263,8 +269,8 @@ def _is_motivation(message: Message) -> bool:
 
 def is_answer_to(slot: str, message: Message) -> bool:
     """Should this message be validated as the answer to `slot` (see the module docstring)?"""
-    if message.text == "/greet":
-        return False  # /start in the middle of the check: the pending question comes back
+    if message.is_start:
+        return False  # /start in the middle of a form: never an answer
     if slot == "motivation":
         return _is_motivation(message)
     if slot in CHECK_SLOTS and not message.is_payload and answers.mentions_stop(
@@ -500,7 +506,7 @@ class ValidateCheckForm(FormValidationAction):
     ) -> dict[str, Any]:
         message = Message.latest(tracker)
         name = parse_for("first_name", message)
-        if name is None and tracker.get_slot(REASK) == "first_name":
+        if name is None and missed_before("first_name", tracker):
             name = answers.name_as_typed(message.text)  # asked twice: take it as they wrote it
         return accepted_or_reask("first_name", name)
 
@@ -515,9 +521,7 @@ class ValidateCheckForm(FormValidationAction):
     def validate_campus(
         self, value: Any, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        campus = answers.parse_campus(str(value))
-        if campus is None:
-            campus = accepted_or_reask("campus", None, tracker)["campus"]
+        campus = or_second_miss("campus", answers.parse_campus(str(value)), tracker)
         if campus is None:
             return accepted_or_reask("campus", None)
         language = language_of(tracker)
@@ -535,13 +539,13 @@ class ValidateCheckForm(FormValidationAction):
         situation = answers.parse_situation(str(value))
         if situation is None and answers.word_count(str(value)) > 0:
             situation = "other"
-        return accepted_or_reask("situation", situation, tracker)
+        return accepted_or_reask("situation", or_second_miss("situation", situation, tracker))
 
     def validate_registered(
         self, value: Any, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        registered = parse_for("registered", Message.latest(tracker))
-        registered = accepted_or_reask("registered", registered, tracker)["registered"]
+        registered = or_second_miss(
+            "registered", parse_for("registered", Message.latest(tracker)), tracker)
         if registered in ("no", "unknown"):
             campus = tracker.get_slot("campus")
             dispatcher.utter_message(
@@ -549,13 +553,13 @@ class ValidateCheckForm(FormValidationAction):
                 check_partner=content.partner_for(campus, language_of(tracker)),
                 check_partner_links=partner_links(campus),
             )
-        return accepted_or_reask("registered", registered, tracker)
+        return accepted_or_reask("registered", registered)
 
     def validate_experience(
         self, value: Any, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return accepted_or_reask(
-            "experience", parse_for("experience", Message.latest(tracker)), tracker)
+        experience = parse_for("experience", Message.latest(tracker))
+        return accepted_or_reask("experience", or_second_miss("experience", experience, tracker))
 
     def validate_motivation(
         self, value: Any, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
@@ -570,8 +574,8 @@ class ValidateCheckForm(FormValidationAction):
     def validate_commitment(
         self, value: Any, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return accepted_or_reask(
-            "commitment", parse_for("commitment", Message.latest(tracker)), tracker)
+        commitment = parse_for("commitment", Message.latest(tracker))
+        return accepted_or_reask("commitment", or_second_miss("commitment", commitment, tracker))
 
     def validate_contact(
         self, value: Any, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
@@ -600,7 +604,7 @@ class ValidateCheckForm(FormValidationAction):
             return {CONFIRM_SLOT: True, REASK: None}
         if answer in ("no", "edit"):
             return {CONFIRM_SLOT: None, "check_editing": True, EDIT_SLOT: None, REASK: None}
-        if tracker.get_slot(REASK) == CONFIRM_SLOT:
+        if missed_before(CONFIRM_SLOT, tracker):
             # shown twice, no change asked for (a question would have been answered): sent
             return {CONFIRM_SLOT: True, REASK: None}
         return {CONFIRM_SLOT: None, REASK: CONFIRM_SLOT}
@@ -695,10 +699,20 @@ SECOND_MISS = {
 }
 
 
-def accepted_or_reask(slot: str, value: Any, tracker: Tracker | None = None) -> dict[str, Any]:
+def missed_before(slot: str, tracker: Tracker) -> bool:
+    """The previous answer to `slot` could not be used either: this is the second miss."""
+    return tracker.get_slot(REASK) == slot
+
+
+def or_second_miss(slot: str, value: Any, tracker: Tracker) -> Any:
+    """`value`, or on a second miss the slot's most sensible reading (SECOND_MISS)."""
+    if value is None and missed_before(slot, tracker):
+        return SECOND_MISS.get(slot)
+    return value
+
+
+def accepted_or_reask(slot: str, value: Any) -> dict[str, Any]:
     if value is None:
-        if tracker is not None and tracker.get_slot(REASK) == slot and slot in SECOND_MISS:
-            return {slot: SECOND_MISS[slot], REASK: None}
         return {slot: None, REASK: slot}
     return {slot: value, REASK: None}
 
@@ -715,7 +729,7 @@ def asks_to_resume(tracker: Tracker) -> bool:
     """/start, or "on reprend ?" while the check is already running: the pending question
     comes back (rejecting it would make the start rule run the check again, in a loop)."""
     message = Message.latest(tracker)
-    if message.text == "/greet":
+    if message.is_start:
         return True
     slot = tracker.get_slot(REQUESTED_SLOT)
     return message.intent == "start_check" and (slot is None or parse_for(slot, message) is None)

@@ -580,7 +580,7 @@ def choose_language(
     return default if default in LANGUAGES else FALLBACK_LANGUAGE
 
 
-def dominant_language(texts: Iterable[str], current: str | None) -> str | None:
+def dominant_language(texts: Iterable[str], current: str) -> str:
     """The language a person wrote most in (content words of confident detections): the
     language of their lead, for staff. A reply of a few words in another language ("c'est
     bon", "waar waren we") does not make an English writer French. `current` breaks ties."""

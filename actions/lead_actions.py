@@ -66,7 +66,7 @@ def campaign_of(tracker: Tracker) -> str | None:
 def lead_language(tracker: Tracker) -> str:
     """The language the person wrote most in; the reply language when nothing tells."""
     texts = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
-    return dominant_language(texts, language_of(tracker)) or language_of(tracker)
+    return dominant_language(texts, language_of(tracker))
 
 
 def check_answers(tracker: Tracker) -> dict[str, Any]:
