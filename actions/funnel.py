@@ -35,7 +35,7 @@ def new_steps(tracker: Tracker) -> list[str]:
 
 def record(kind: str, tracker: Tracker, language: str) -> None:
     """Count one step (idempotent per conversation and step; never raises)."""
-    from leads.repository import record_funnel_event  # the database layer, loaded when used
+    from leads.funnel import record_funnel_event  # the database layer, loaded when used
 
     record_funnel_event(
         kind, sender_id=tracker.sender_id, language=language,

@@ -107,7 +107,7 @@ class ActionSaveLead(Action):
 
 def save(tracker: Tracker, answers: dict[str, Any], result: ScoreResult) -> int | None:
     """Store the lead; its id, or None when it was spooled (database down) or failed."""
-    from leads.repository import LeadInput, save_lead  # the database layer, loaded when used
+    from leads.lead_store import LeadInput, save_lead  # the database layer, loaded when used
 
     lead = LeadInput(
         sender_id=tracker.sender_id,
@@ -170,7 +170,7 @@ class ActionRequestHandoff(Action):
             dispatcher.utter_message(response="utter_handoff_no_consent")
             keep_contact = tracker.get_slot("consent") is True
             return cleared(["handoff_consent", REASK] + ([] if keep_contact else ["contact"]))
-        from leads.repository import request_handoff  # the database layer, loaded when used
+        from leads.lead_store import request_handoff  # the database layer, loaded when used
 
         try:
             saved = request_handoff(
@@ -211,7 +211,7 @@ class ActionForget(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        from leads.repository import erase_lead  # the database layer, loaded when used
+        from leads.lead_store import erase_lead  # the database layer, loaded when used
 
         try:
             erase_lead(tracker.sender_id, actor="user")

@@ -2,5 +2,5 @@
 
 `admin.app:app` is the ASGI app (`uvicorn admin.app:app`); `python -m admin` the command line
 (create-user, reset-password, purge). Everything that touches the database goes through
-`leads.repository`.
+the lead store's modules (`leads.lead_queue`, `leads.campaigns`, `leads.staff`, ...).
 """

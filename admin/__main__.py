@@ -20,9 +20,19 @@ from datetime import timedelta
 
 from admin.passwords import WeakPassword, hash_password
 from bot.settings import load_dotenv
-from leads import repository
+from leads.audit import list_audit
 from leads.models import ROLES, utcnow
 from leads.paths import REPO_ROOT
+from leads.rows import StaffRow
+from leads.staff import (
+    DuplicateStaff,
+    create_staff_user,
+    get_staff_by_email,
+    list_staff,
+    set_password_hash,
+    set_staff_active,
+)
+from leads.validation import InvalidValue
 
 
 class CommandError(Exception):
@@ -45,14 +55,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _create_user(args: argparse.Namespace) -> int:
-    if repository.get_staff_by_email(args.email) is not None:
+    if get_staff_by_email(args.email) is not None:
         raise CommandError(f"{args.email} already has an account (reset-password changes it)")
     password_hash = _new_password_hash(args.password)
     try:
-        staff = repository.create_staff_user(args.email, password_hash, args.role)
-    except repository.InvalidValue as error:
+        staff = create_staff_user(args.email, password_hash, args.role)
+    except InvalidValue as error:
         raise CommandError(f"{error} (an e-mail address is needed)") from None
-    except repository.DuplicateStaff:
+    except DuplicateStaff:
         raise CommandError(f"{args.email} already has an account") from None
     print(f"created {staff.role} {staff.email} (id {staff.id})")
     return 0
@@ -60,20 +70,20 @@ def _create_user(args: argparse.Namespace) -> int:
 
 def _reset_password(args: argparse.Namespace) -> int:
     staff = _existing(args.email)
-    repository.set_password_hash(staff.id, _new_password_hash(args.password))
+    set_password_hash(staff.id, _new_password_hash(args.password))
     print(f"password of {staff.email} changed; its sessions are logged out and any lock lifted")
     return 0
 
 
 def _set_active(args: argparse.Namespace) -> int:
     staff = _existing(args.email)
-    repository.set_staff_active(staff.id, args.active)
+    set_staff_active(staff.id, args.active)
     print(f"{staff.email} is {'active' if args.active else 'deactivated (cannot log in)'}")
     return 0
 
 
 def _list_users(_args: argparse.Namespace) -> int:
-    for staff in repository.list_staff():
+    for staff in list_staff():
         state = "active" if staff.active else "deactivated"
         if staff.is_locked():
             state += ", locked"
@@ -88,7 +98,7 @@ def _purge(_args: argparse.Namespace) -> int:
     report = purge()
     erased = [
         entry.target
-        for entry in repository.list_audit(limit=max(100, report.leads_erased * 2))
+        for entry in list_audit(limit=max(100, report.leads_erased * 2))
         if entry.actor == "retention" and entry.action == "erased" and entry.at >= started
     ]
     print(
@@ -101,8 +111,8 @@ def _purge(_args: argparse.Namespace) -> int:
     return 0
 
 
-def _existing(email: str) -> repository.StaffRow:
-    staff = repository.get_staff_by_email(email)
+def _existing(email: str) -> StaffRow:
+    staff = get_staff_by_email(email)
     if staff is None:
         raise CommandError(f"no account for {email}")
     return staff

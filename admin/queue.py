@@ -9,7 +9,7 @@ from typing import Any
 from starlette.datastructures import QueryParams
 
 from leads.models import CAMPUSES, LANGUAGES, STATUSES
-from leads.repository import LeadFilters
+from leads.rows import LeadFilters
 
 FILTER_KEYS = (
     "status",

@@ -11,8 +11,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from admin.rasa_api import RasaApiError, append_staff_message
 from admin.settings import AdminSettings
-from leads import repository
-from leads.repository import LeadDetail, StaffRow
+from leads.audit import audit
+from leads.lead_queue import add_note
+from leads.rows import LeadDetail, StaffRow
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +66,13 @@ async def send_reply(
     chat_id = telegram_chat_id(lead)
     assert chat_id is not None and settings.telegram_token
     await _deliver(settings.telegram_token, settings.telegram_api_base_url, chat_id, text)
-    repository.audit(f"staff:{staff.id}", "replied", f"lead {lead.id}")
+    audit(f"staff:{staff.id}", "replied", f"lead {lead.id}")
     try:
         await append_staff_message(settings, lead.sender_id, text, staff.id)
     except RasaApiError as error:
         # Delivered but not in the transcript: keep a trace on the lead itself.
         log.warning("staff reply to lead %s not recorded in the tracker: %s", lead.id, error)
-        repository.add_note(lead.id, f"[Reply sent on Telegram]\n{text}", staff.id)
+        add_note(lead.id, f"[Reply sent on Telegram]\n{text}", staff.id)
         return ReplyResult(in_transcript=False)
     return ReplyResult(in_transcript=True)
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from fastapi import Depends, HTTPException, Request
 
 from admin.passwords import fingerprint
-from leads import repository
-from leads.repository import StaffRow
+from leads.rows import StaffRow
+from leads.staff import get_staff, verify_api_token
 
 PUBLIC_PATHS = frozenset({"/login", "/health"})
 API_PREFIX = "/api/"
@@ -69,7 +69,7 @@ def session_user(request: Request) -> StaffRow | None:
     user_id = request.session.get(USER_ID)
     if not isinstance(user_id, int):
         return None
-    staff = repository.get_staff(user_id)
+    staff = get_staff(user_id)
     if staff is None or not staff.active:
         return None
     # A password reset (or a new hash) ends every session opened with the old password.
@@ -82,7 +82,7 @@ def bearer_user(request: Request) -> StaffRow | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    return repository.verify_api_token(token.strip())
+    return verify_api_token(token.strip())
 
 
 async def auth_guard(request: Request) -> None:
@@ -155,7 +155,7 @@ def _is_form(request: Request) -> bool:
 @dataclass
 class LoginThrottle:
     """Failed logins per client address, in memory (the per-account lock-out is in the
-    database, through `repository.record_login_failure`)."""
+    database, through `record_login_failure`)."""
 
     max_failures: int = 20
     window_s: float = 15 * 60

@@ -40,6 +40,6 @@ class CampaignDirectory:
 
 
 def campaign_exists_in_leads(code: str) -> bool:
-    from leads import repository
+    from leads.campaigns import get_campaign_by_code
 
-    return repository.get_campaign_by_code(code) is not None
+    return get_campaign_by_code(code) is not None

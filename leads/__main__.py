@@ -45,7 +45,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _flush_spool(_args: argparse.Namespace) -> int:
-    from leads.spool import flush
+    from leads.replay import flush
 
     result = flush()
     print(

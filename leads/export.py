@@ -11,8 +11,9 @@ from typing import IO, Any
 from sqlalchemy import select
 
 from leads.db import session_scope
+from leads.lead_queue import filtered
 from leads.models import Lead, StaffUser
-from leads.repository import LeadFilters, _filtered
+from leads.rows import LeadFilters
 
 EXPORT_FIELDS = (
     "id",
@@ -48,7 +49,7 @@ BATCH = 500
 def lead_records(filters: LeadFilters | None = None) -> Iterator[dict[str, Any]]:
     """One JSON-ready dict per lead, oldest first, datetimes as ISO 8601 UTC."""
     query = (
-        _filtered(select(Lead, StaffUser.email), filters or LeadFilters())
+        filtered(select(Lead, StaffUser.email), filters or LeadFilters())
         .outerjoin(StaffUser, StaffUser.id == Lead.assigned_to)
         .order_by(Lead.id)
     )

@@ -1,22 +1,31 @@
-"""Anonymous funnel: salted conversation hashes and the per-campaign/per-language report."""
+"""Anonymous funnel: one event per step of a conversation (a salted hash, never the sender),
+and the per-campaign/per-language report."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from leads.models import FunnelEvent, Lead, StatusChange
+from leads.db import session_scope
+from leads.models import FUNNEL_KINDS, FunnelEvent, Lead, StatusChange, utcnow
 from leads.paths import var_dir
 from leads.timerange import range_end, range_start
+from leads.validation import clip
+
+log = logging.getLogger(__name__)
 
 EVENT_STEPS = ("started", "asked_question", "check_started", "check_completed", "qualified")
 LEAD_STEPS = ("contacted", "enrolled")
@@ -48,6 +57,42 @@ class FunnelRow:
 
     def count(self, step: str) -> int:
         return next(s.count for s in self.steps if s.name == step)
+
+
+def record_funnel_event(
+    kind: str, *, sender_id: str, language: str | None = None, campaign: str | None = None
+) -> None:
+    """Count one funnel step of one conversation, anonymously, once. Never raises."""
+    try:
+        if kind not in FUNNEL_KINDS:
+            log.warning("unknown funnel event kind %r ignored", kind)
+            return
+        values = {
+            "kind": kind,
+            "conversation": conversation_hash(sender_id),
+            "language": clip(language, 8),
+            "campaign": clip(campaign, 200),
+            "at": utcnow(),
+        }
+        with session_scope(write=True) as session:
+            insert = _insert_for(session)
+            statement = insert(FunnelEvent).values(**values)
+            session.execute(statement.on_conflict_do_nothing())
+    except Exception:
+        log.exception("funnel event %r not recorded", kind)
+
+
+def funnel_report(
+    date_from: date | datetime | None,
+    date_to: date | datetime | None,
+    campaign: str | None = None,
+    language: str | None = None,
+) -> list[FunnelRow]:
+    """started → asked_question → check_started → check_completed → qualified (anonymous
+    events in the range) → contacted → enrolled (leads created in the range whose status
+    history reached those statuses). Rows: "all", then per campaign, then per language."""
+    with session_scope() as session:
+        return build_report(session, date_from, date_to, campaign, language)
 
 
 def conversation_hash(sender_id: str) -> str:
@@ -104,6 +149,12 @@ def build_report(
             _add(counts, step, lead_campaign, lead_language, n)
 
     return [_row(dimension, value, steps) for (dimension, value), steps in _ordered(counts)]
+
+
+def _insert_for(session: Session) -> Callable[..., Any]:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert
+    return sqlite.insert
 
 
 def _conditions(

@@ -18,9 +18,9 @@ import yaml
 from sqlalchemy import select
 
 from leads.db import session_scope
+from leads.lead_store import erase_nurture_leads
 from leads.models import Lead, utcnow
 from leads.paths import REPO_ROOT
-from leads.repository import erase_nurture_leads
 from leads.trackers import purge_trackers
 
 log = logging.getLogger(__name__)

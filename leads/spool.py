@@ -1,9 +1,10 @@
 """Durable outage spool: leads that could not reach the database wait here, on disk.
 
 One JSON object per line in `<spool dir>/leads.jsonl`, appended with flush + fsync under
-an fcntl lock so several processes (action servers) may write at once. `flush_spool()`
-replays the entries in order through the normal upsert and then removes exactly the
-entries it wrote (by id), never a line appended meanwhile. A second lock makes sure only
+an fcntl lock so several processes (action servers) may write at once. `flush(apply)`
+replays the entries in order through `apply` (`leads.replay.apply_spooled`, the normal
+upsert) and then removes exactly the entries it wrote (by id), never a line appended
+meanwhile. A second lock makes sure only
 one process replays at a time; `erase_lead` takes it too, so a replay can never bring
 back a lead that was just erased.
 """
@@ -104,16 +105,8 @@ def discard_sender(sender_id: str) -> int:
     return len(doomed)
 
 
-def flush_spool(apply: Apply | None = None) -> int:
-    """Replay pending entries in order; returns how many reached the database."""
-    return flush(apply).written
-
-
-def flush(apply: Apply | None = None, lock_timeout_s: float = 30.0) -> FlushResult:
-    if apply is None:
-        from leads.repository import apply_spooled
-
-        apply = apply_spooled
+def flush(apply: Apply, lock_timeout_s: float = 30.0) -> FlushResult:
+    """Replay pending entries in order through `apply` (`leads.replay.apply_spooled`)."""
     result = FlushResult()
     path = spool_path()
     with replay_lock(lock_timeout_s) as acquired:
@@ -179,7 +172,7 @@ _flusher_pid: int | None = None
 _flusher_stop = threading.Event()
 
 
-def start_background_flusher(interval_s: float = 5.0) -> threading.Thread:
+def start_background_flusher(apply: Apply, interval_s: float = 5.0) -> threading.Thread:
     """Start (once per process) a daemon thread that replays the spool every `interval_s`."""
     global _flusher, _flusher_pid, _flusher_stop
     with _flusher_lock:
@@ -188,7 +181,7 @@ def start_background_flusher(interval_s: float = 5.0) -> threading.Thread:
         _flusher_stop = threading.Event()
         _flusher = threading.Thread(
             target=_flush_forever,
-            args=(interval_s, _flusher_stop),
+            args=(apply, interval_s, _flusher_stop),
             name="leads-spool-flusher",
             daemon=True,
         )
@@ -206,19 +199,19 @@ def stop_background_flusher(timeout_s: float = 5.0) -> None:
         thread.join(timeout_s)
 
 
-def ensure_background_flusher() -> None:
-    """Called lazily by the repository; env PASSERELLE_SPOOL_FLUSHER=off disables it."""
+def ensure_background_flusher(apply: Apply) -> None:
+    """Called lazily before each write; env PASSERELLE_SPOOL_FLUSHER=off disables it."""
     if os.environ.get("PASSERELLE_SPOOL_FLUSHER", "on").lower() in ("off", "0", "false", "no"):
         return
-    start_background_flusher()
+    start_background_flusher(apply)
 
 
-def _flush_forever(interval_s: float, stop: threading.Event) -> None:
+def _flush_forever(apply: Apply, interval_s: float, stop: threading.Event) -> None:
     while not stop.wait(interval_s):
         if not has_pending():
             continue
         try:
-            flush()
+            flush(apply)
         except Exception:
             log.exception("spool flush failed; will retry")
 

@@ -10,8 +10,16 @@ from admin import security
 from admin.passwords import WeakPassword, hash_password, verify_password
 from admin.security import current_user, require_admin
 from admin.web import flash, redirect, render
-from leads import repository
-from leads.repository import StaffRow
+from leads.audit import audit, list_audit
+from leads.rows import StaffRow
+from leads.staff import (
+    create_api_token,
+    get_staff,
+    list_api_tokens,
+    list_staff,
+    revoke_api_token,
+    set_password_hash,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,7 +35,7 @@ def create_token(
     name: str = Form("", max_length=100),
     user: StaffRow = Depends(current_user),
 ) -> Response:
-    plaintext, token = repository.create_api_token(user.id, name or "API token")
+    plaintext, token = create_api_token(user.id, name or "API token")
     # Shown once, on this response only: only its hash is stored.
     return _account_page(request, user, new_token=plaintext, new_token_name=token.name)
 
@@ -36,10 +44,10 @@ def create_token(
 def revoke_token(
     request: Request, token_id: int, user: StaffRow = Depends(current_user)
 ) -> Response:
-    owned = {t.id for t in repository.list_api_tokens(user.id)}
+    owned = {t.id for t in list_api_tokens(user.id)}
     if token_id not in owned and user.role != "admin":
         raise HTTPException(404, "No such token.")
-    if repository.revoke_api_token(token_id, actor_id=user.id):
+    if revoke_api_token(token_id, actor_id=user.id):
         flash(request, "Token revoked: it no longer opens the API.")
     return redirect("/account")
 
@@ -60,9 +68,9 @@ def change_password(
         new_hash = hash_password(new)
     except WeakPassword as error:
         return _account_page(request, user, form_problem=f"New password too weak: {error}.")
-    repository.set_password_hash(user.id, new_hash)
-    repository.audit(f"staff:{user.id}", "changed own password", f"staff {user.id}")
-    refreshed = repository.get_staff(user.id)
+    set_password_hash(user.id, new_hash)
+    audit(f"staff:{user.id}", "changed own password", f"staff {user.id}")
+    refreshed = get_staff(user.id)
     assert refreshed is not None
     security.start_session(request, refreshed)  # other sessions end, this one goes on
     flash(request, "Password changed. Other sessions with the old password are logged out.")
@@ -71,13 +79,13 @@ def change_password(
 
 @router.get("/audit", response_class=HTMLResponse)
 def audit_log(request: Request, user: StaffRow = Depends(require_admin)) -> Response:
-    staff = {f"staff:{s.id}": s.email for s in repository.list_staff()}
-    return render(request, "audit.html", {"entries": repository.list_audit(300), "staff": staff})
+    staff = {f"staff:{s.id}": s.email for s in list_staff()}
+    return render(request, "audit.html", {"entries": list_audit(300), "staff": staff})
 
 
 def _account_page(request: Request, user: StaffRow, **extra: object) -> Response:
-    tokens = repository.list_api_tokens(None if user.role == "admin" else user.id)
-    owners = {s.id: s.email for s in repository.list_staff()}
+    tokens = list_api_tokens(None if user.role == "admin" else user.id)
+    owners = {s.id: s.email for s in list_staff()}
     context = {"tokens": tokens, "owners": owners, **extra}
     status = 400 if extra.get("form_problem") else 200
     return render(request, "account.html", context, status)

@@ -16,9 +16,10 @@ from pydantic import BaseModel, Field
 
 from admin.links import deep_link
 from admin.security import current_user
-from leads import repository
+from leads import campaigns, lead_queue
+from leads.lead_queue import LeadNotFound, StaleLead
 from leads.models import CAMPUSES, LANGUAGES, STATUSES
-from leads.repository import LeadFilters, LeadNotFound, StaffRow, StaleLead
+from leads.rows import LeadFilters, StaffRow
 
 # Declares the scheme for the OpenAPI page; the check itself is security.auth_guard.
 bearer = HTTPBearer(auto_error=False, description="An API token from the Account page")
@@ -127,7 +128,7 @@ def list_leads(
         date_to=created_to,
         search=search,
     )
-    result = repository.list_leads(filters, page=page, per_page=per_page)
+    result = lead_queue.list_leads(filters, page=page, per_page=per_page)
     return LeadPage(
         items=[Lead.model_validate(row, from_attributes=True) for row in result.items],
         total=result.total,
@@ -139,7 +140,7 @@ def list_leads(
 
 @router.get("/leads/{lead_id}", response_model=LeadDetail, summary="One lead with its notes")
 def get_lead(lead_id: int) -> LeadDetail:
-    lead = repository.get_lead(lead_id)
+    lead = lead_queue.get_lead(lead_id)
     if lead is None:
         raise HTTPException(404, "No such lead.")
     return LeadDetail.model_validate(lead, from_attributes=True)
@@ -155,7 +156,7 @@ def change_status(
     lead_id: int, update: StatusUpdate, user: StaffRow = Depends(current_user)
 ) -> Any:
     try:
-        lead = repository.change_status(
+        lead = lead_queue.change_status(
             lead_id, update.status, expected_version=update.version, actor_id=user.id
         )
     except LeadNotFound:
@@ -185,5 +186,5 @@ async def list_campaigns(request: Request) -> list[Campaign]:
             created_at=c.created_at,
             deep_link=deep_link(username, c.code),
         )
-        for c in repository.list_campaigns()
+        for c in campaigns.list_campaigns()
     ]

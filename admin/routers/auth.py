@@ -12,8 +12,9 @@ from admin.passwords import verify_password
 from admin.security import client_address, current_user
 from admin.settings import AdminSettings
 from admin.web import redirect, render, safe_next
-from leads import repository
-from leads.repository import StaffRow
+from leads.audit import audit
+from leads.rows import StaffRow
+from leads.staff import get_staff_by_email, record_login_failure, record_login_success
 
 router = APIRouter()
 
@@ -45,13 +46,13 @@ def login(
     address = client_address(request)
     if throttle.blocked(address):
         return render(request, "login.html", {"error": TOO_MANY, "email": email}, 429)
-    staff = repository.get_staff_by_email(email)
+    staff = get_staff_by_email(email)
     usable = staff is not None and staff.active and not staff.is_locked()
     password_ok = verify_password(staff.password_hash if usable and staff else None, password)
     if not (usable and password_ok and staff):
         throttle.failed(address)
         if staff is not None and staff.active and not staff.is_locked():
-            repository.record_login_failure(
+            record_login_failure(
                 staff.id,
                 max_failures=settings.max_login_failures,
                 lock_for=timedelta(minutes=settings.lock_minutes),
@@ -59,14 +60,14 @@ def login(
         context = {"error": LOGIN_FAILED, "email": email, "next": safe_next(next)}
         return render(request, "login.html", context, 401)
     throttle.succeeded(address)
-    repository.record_login_success(staff.id)
+    record_login_success(staff.id)
     security.start_session(request, staff)
-    repository.audit(f"staff:{staff.id}", "logged in")
+    audit(f"staff:{staff.id}", "logged in")
     return redirect(safe_next(next))
 
 
 @router.post("/logout", include_in_schema=False)
 def logout(request: Request, user: StaffRow = Depends(current_user)) -> Response:
-    repository.audit(f"staff:{user.id}", "logged out")
+    audit(f"staff:{user.id}", "logged out")
     security.end_session(request)
     return redirect("/login")

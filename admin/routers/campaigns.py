@@ -13,9 +13,11 @@ from admin.links import PLACEHOLDER, BotNames, deep_link
 from admin.qr import qr_png, qr_svg
 from admin.security import current_user, require_admin
 from admin.web import flash, redirect, render
-from leads import repository
+from leads import campaigns as campaign_store
+from leads.lead_queue import list_leads
 from leads.models import CAMPAIGN_KINDS
-from leads.repository import CampaignRow, InvalidValue, LeadFilters, StaffRow
+from leads.rows import CampaignRow, LeadFilters, StaffRow
+from leads.validation import InvalidValue
 
 router = APIRouter(include_in_schema=False)
 
@@ -23,7 +25,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/campaigns", response_class=HTMLResponse)
 async def campaign_list(request: Request) -> Response:
     username = await _names(request).username()
-    campaigns = repository.list_campaigns()
+    campaigns = campaign_store.list_campaigns()
     rows = [(c, deep_link(username, c.code), _lead_count(c.code)) for c in campaigns]
     context = {"rows": rows, "username": username, "placeholder": PLACEHOLDER}
     return render(request, "campaigns.html", context)
@@ -44,7 +46,7 @@ def create_campaign(
     user: StaffRow = Depends(require_admin),
 ) -> Response:
     try:
-        campaign = repository.create_campaign(
+        campaign = campaign_store.create_campaign(
             name, kind, location, notes, created_by=user.id
         )
     except InvalidValue:
@@ -85,7 +87,7 @@ def update_campaign(
 ) -> Response:
     _campaign_or_404(campaign_id)
     try:
-        repository.update_campaign(
+        campaign_store.update_campaign(
             campaign_id, name=name, kind=kind, location=location, notes=notes, actor_id=user.id
         )
     except InvalidValue:
@@ -105,7 +107,7 @@ def set_active(
 ) -> Response:
     _campaign_or_404(campaign_id)
     on = active == "1"
-    repository.update_campaign(campaign_id, active=on, actor_id=user.id)
+    campaign_store.update_campaign(campaign_id, active=on, actor_id=user.id)
     flash(request, "Campaign active again." if on else "Campaign deactivated.")
     return redirect(f"/campaigns/{campaign_id}")
 
@@ -141,14 +143,14 @@ def _file(body: bytes, media_type: str, filename: str, download: bool) -> Respon
 
 
 def _campaign_or_404(campaign_id: int) -> CampaignRow:
-    campaign = repository.get_campaign(campaign_id)
+    campaign = campaign_store.get_campaign(campaign_id)
     if campaign is None:
         raise HTTPException(404, "No such campaign.")
     return campaign
 
 
 def _lead_count(code: str) -> int:
-    return repository.list_leads(LeadFilters(campaign=code), per_page=1).total
+    return list_leads(LeadFilters(campaign=code), per_page=1).total
 
 
 def _names(request: Request) -> BotNames:

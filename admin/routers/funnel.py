@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from admin.chart import STEP_LABELS, funnel_chart
 from admin.web import render
-from leads import repository
-from leads.funnel import FUNNEL_STEPS, NO_CAMPAIGN
+from leads.campaigns import list_campaigns
+from leads.funnel import FUNNEL_STEPS, NO_CAMPAIGN, funnel_report
 from leads.models import LANGUAGES, utcnow
 
 router = APIRouter(include_in_schema=False)
@@ -28,7 +28,7 @@ def funnel(request: Request) -> Response:
         date_from, date_to = date_to, date_from
     campaign = (params.get("campaign") or "").strip()[:200] or None
     language = params.get("language") if params.get("language") in LANGUAGES else None
-    rows = repository.funnel_report(date_from, date_to, campaign=campaign, language=language)
+    rows = funnel_report(date_from, date_to, campaign=campaign, language=language)
     total = next(row for row in rows if row.dimension == "all")
     context = {
         "rows": rows,
@@ -44,7 +44,7 @@ def funnel(request: Request) -> Response:
         "campaign": campaign or "",
         "language": language or "",
         "languages": LANGUAGES,
-        "campaigns": repository.list_campaigns(),
+        "campaigns": list_campaigns(),
         "no_campaign": NO_CAMPAIGN,
     }
     return render(request, "funnel.html", context)

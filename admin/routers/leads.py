@@ -15,11 +15,17 @@ from admin.replies import ReplyError, can_reply, send_reply
 from admin.security import current_user, require_admin
 from admin.settings import AdminSettings
 from admin.web import flash, redirect, render
-from leads import repository
+from leads import lead_queue
+from leads.audit import audit
+from leads.campaigns import list_campaigns
 from leads.export import write_csv
+from leads.lead_queue import LeadNotFound, StaleLead
+from leads.lead_store import erase_lead_by_id
 from leads.models import CAMPUSES, LANGUAGES, STATUSES, utcnow
-from leads.repository import InvalidValue, LeadDetail, LeadNotFound, StaffRow, StaleLead
+from leads.rows import LeadDetail, StaffRow
+from leads.staff import list_staff
 from leads.trackers import erase_tracker
+from leads.validation import InvalidValue
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -44,16 +50,16 @@ def home() -> Response:
 def queue(request: Request, user: StaffRow = Depends(current_user)) -> Response:
     query = QueueQuery.from_params(request.query_params)
     filters = query.filters(user.id)
-    page = repository.list_leads(filters, page=query.page, per_page=PER_PAGE)
+    page = lead_queue.list_leads(filters, page=query.page, per_page=PER_PAGE)
     context = {
         "query": query,
         "params": query.params(),
         "page": page,
-        "counts": repository.status_counts(filters),
+        "counts": lead_queue.status_counts(filters),
         "statuses": STATUSES,
         "campuses": CAMPUSES,
         "languages": LANGUAGES,
-        "campaigns": repository.list_campaigns(),
+        "campaigns": list_campaigns(),
     }
     return render(request, "queue.html", context)
 
@@ -63,7 +69,7 @@ def export_csv(request: Request, user: StaffRow = Depends(current_user)) -> Resp
     query = QueueQuery.from_params(request.query_params)
     out = io.StringIO(newline="")
     count = write_csv(out, query.filters(user.id))
-    repository.audit(f"staff:{user.id}", "exported", "leads", f"{count} leads as CSV")
+    audit(f"staff:{user.id}", "exported", "leads", f"{count} leads as CSV")
     filename = f"passerelle-leads-{utcnow():%Y%m%d-%H%M}.csv"
     return Response(
         # A BOM, so spreadsheet programs open the UTF-8 file with the right accents.
@@ -89,7 +95,7 @@ async def change_status(
     if status not in STATUSES:
         raise HTTPException(400, "Unknown status.")
     try:
-        repository.change_status(lead_id, status, expected_version=version, actor_id=user.id)
+        lead_queue.change_status(lead_id, status, expected_version=version, actor_id=user.id)
     except StaleLead as stale:
         return await _conflict(request, lead_id, stale)
     except LeadNotFound:
@@ -108,7 +114,7 @@ async def assign(
 ) -> Response:
     staff_id = _assignee(assignee, user)
     try:
-        repository.assign(lead_id, staff_id, expected_version=version, actor_id=user.id)
+        lead_queue.assign(lead_id, staff_id, expected_version=version, actor_id=user.id)
     except StaleLead as stale:
         return await _conflict(request, lead_id, stale)
     except LeadNotFound:
@@ -127,7 +133,7 @@ async def handoff_done(
     user: StaffRow = Depends(current_user),
 ) -> Response:
     try:
-        repository.clear_handoff(lead_id, expected_version=version, actor_id=user.id)
+        lead_queue.clear_handoff(lead_id, expected_version=version, actor_id=user.id)
     except StaleLead as stale:
         return await _conflict(request, lead_id, stale)
     except LeadNotFound:
@@ -147,7 +153,7 @@ def add_note(
         flash(request, "The note was empty, so nothing was added.", "error")
         return redirect(f"/leads/{lead_id}")
     try:
-        repository.add_note(lead_id, text, user.id)
+        lead_queue.add_note(lead_id, text, user.id)
     except LeadNotFound:
         raise HTTPException(404, "This lead does not exist (any more).") from None
     flash(request, "Note added.")
@@ -185,7 +191,7 @@ def erase(
     if confirm.strip().lower() != "erase":
         flash(request, "Nothing erased: type ERASE in the box to confirm.", "error")
         return redirect(f"/leads/{lead_id}#erase")
-    repository.erase_lead_by_id(lead_id, actor=f"staff:{user.id}")
+    erase_lead_by_id(lead_id, actor=f"staff:{user.id}")
     try:
         erase_tracker(lead.sender_id)
     except Exception:  # the tracker database is down: the lead is gone, say what is left
@@ -201,7 +207,7 @@ def erase(
 
 
 def _lead_or_404(lead_id: int) -> LeadDetail:
-    lead = repository.get_lead(lead_id)
+    lead = lead_queue.get_lead(lead_id)
     if lead is None:
         raise HTTPException(404, "This lead does not exist (any more).")
     return lead
@@ -242,7 +248,7 @@ async def _lead_response(
         "transcript": transcript,
         "statuses": STATUSES,
         "next_status": NEXT_STATUS.get(lead.status),
-        "staff": [s for s in repository.list_staff() if s.active],
+        "staff": [s for s in list_staff() if s.active],
         "reply_problem": can_reply(settings, lead),
         "reply_error": reply_error,
         "reply_text": reply_text,

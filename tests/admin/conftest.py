@@ -18,10 +18,10 @@ from fastapi.testclient import TestClient
 from admin.app import create_app
 from admin.passwords import hash_password
 from admin.settings import AdminSettings
-from leads import repository
 from leads.db import get_engine
 from leads.funnel import reset_salt_cache
 from leads.migrate import upgrade
+from leads.staff import create_staff_user
 from tools.stack import free_port
 
 BOT_USERNAME = "passerelle_test_bot"
@@ -61,7 +61,7 @@ def accounts(dashboard_db) -> dict[str, Account]:
         ("staff", "staff@passerelle.test", "staff-password-1"),
         ("colleague", "colleague@passerelle.test", "colleague-pass-1"),
     ):
-        staff = repository.create_staff_user(
+        staff = create_staff_user(
             email, hash_password(password), "admin" if role == "admin" else "staff"
         )
         made[role] = Account(staff.id, email, password, staff.role)

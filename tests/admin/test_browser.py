@@ -182,7 +182,7 @@ class Conversation:
 @pytest.fixture(scope="module")
 def conversation(dashboard: Dashboard) -> Conversation:
     """Lotte does the motivation check in Dutch on Telegram (through the stack)."""
-    from leads import repository
+    from leads.lead_queue import get_lead_by_sender
 
     chat_id = 700_000_000 + uuid.uuid4().int % 10**8
     sender = f"tg-{chat_id}"
@@ -194,7 +194,7 @@ def conversation(dashboard: Dashboard) -> Conversation:
     replies = []
     for text in CHECK_IN_DUTCH:
         replies.append(dashboard.stack.send(sender, text, metadata))
-    lead = repository.get_lead_by_sender(sender)
+    lead = get_lead_by_sender(sender)
     assert lead is not None, f"no lead after the check: {replies}"
     assert (lead.first_name, lead.campus, lead.language) == ("Lotte", "ghent", "nl")
     return Conversation(chat_id, sender, lead.id)
@@ -203,7 +203,7 @@ def conversation(dashboard: Dashboard) -> Conversation:
 @pytest.fixture(scope="module")
 def other_leads(lead_store) -> dict[str, int]:
     """A queue that looks like a real one, with a hostile name and motivation in it."""
-    from leads import repository
+    from leads.lead_store import request_handoff, save_lead
 
     leads = {
         "amina": lead_input("tg-910001", first_name="Amina", campus="brussels", language="fr",
@@ -219,8 +219,8 @@ def other_leads(lead_store) -> dict[str, int]:
         "nurture": lead_input("tg-910005", first_name="Yasmine", campus="charleroi",
                               language="fr", score=35, qualified=False, status="nurture"),
     }
-    ids = {key: repository.save_lead(data).lead_id for key, data in leads.items()}
-    repository.request_handoff("tg-910006", language="nl", campaign="gent-lan-7f3k",
+    ids = {key: save_lead(data).lead_id for key, data in leads.items()}
+    request_handoff("tg-910006", language="nl", campaign="gent-lan-7f3k",
                                first_name="Noor", contact="noor@example.org",
                                contact_kind="email")
     return ids
@@ -264,7 +264,7 @@ def test_queue_filters_and_escaping(context: BrowserContext, conversation: Conve
 def test_work_a_lead_and_the_conflicting_edit(
     browser: Browser, context: BrowserContext, dashboard: Dashboard, conversation: Conversation
 ) -> None:
-    from leads import repository
+    from leads.lead_queue import get_lead
 
     page = context.new_page()
     log_in(page, ADMIN)
@@ -297,7 +297,7 @@ def test_work_a_lead_and_the_conflicting_edit(
     expect(conflict).to_contain_text(f"changed by {ADMIN[0]} meanwhile")
     expect(conflict).to_contain_text("Reload")
     colleague_context.close()
-    assert repository.get_lead(conversation.lead_id).status == "contacted"
+    assert get_lead(conversation.lead_id).status == "contacted"
 
     # Reply through the bot: it reaches the Telegram chat and shows in the transcript.
     before = len(dashboard.telegram_messages(conversation.chat_id))

@@ -12,8 +12,13 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from admin.__main__ import main as admin_cli
-from leads import repository
+from leads.audit import list_audit
+from leads.campaigns import create_campaign, get_campaign
+from leads.funnel import record_funnel_event
+from leads.lead_queue import get_lead
+from leads.lead_store import request_handoff, save_lead
 from leads.models import utcnow
+from leads.staff import get_staff_by_email, list_api_tokens
 from tests.admin.conftest import BOT_USERNAME
 from tests.leads.helpers import lead_input
 
@@ -23,12 +28,12 @@ def lead_ids_in(html: str) -> list[int]:
 
 
 def test_queue_puts_handoffs_first_then_new_leads_by_score(admin_client: TestClient) -> None:
-    low = repository.save_lead(lead_input("tg-1", first_name="Low", score=55)).lead_id
-    high = repository.save_lead(lead_input("tg-2", first_name="High", score=90)).lead_id
-    nurture = repository.save_lead(
+    low = save_lead(lead_input("tg-1", first_name="Low", score=55)).lead_id
+    high = save_lead(lead_input("tg-2", first_name="High", score=90)).lead_id
+    nurture = save_lead(
         lead_input("tg-3", first_name="Later", score=30, qualified=False, status="nurture")
     ).lead_id
-    handoff = repository.request_handoff("tg-4", language="nl", campaign=None,
+    handoff = request_handoff("tg-4", language="nl", campaign=None,
                                          first_name="Help", contact="help@example.org",
                                          contact_kind="email").lead_id
     html = admin_client.get("/leads").text
@@ -39,13 +44,13 @@ def test_queue_puts_handoffs_first_then_new_leads_by_score(admin_client: TestCli
 
 
 def test_queue_filters_search_and_pagination(admin_client: TestClient) -> None:
-    repository.save_lead(lead_input("tg-1", first_name="Amina", campus="brussels", language="fr"))
-    repository.save_lead(lead_input("tg-2", first_name="Lotte", campus="ghent", language="nl",
+    save_lead(lead_input("tg-1", first_name="Amina", campus="brussels", language="fr"))
+    save_lead(lead_input("tg-2", first_name="Lotte", campus="ghent", language="nl",
                                     contact="lotte@example.org"))
-    repository.save_lead(lead_input("tg-3", first_name="Jamal", campus="ghent", language="fr",
+    save_lead(lead_input("tg-3", first_name="Jamal", campus="ghent", language="fr",
                                     campaign="gent-lan-7f3k"))
     for number in range(30):
-        repository.save_lead(lead_input(f"tg-x{number}", first_name=f"Many{number}",
+        save_lead(lead_input(f"tg-x{number}", first_name=f"Many{number}",
                                         campus="liege", language="en", score=10 + number))
 
     def names(**params: str) -> list[str]:
@@ -70,8 +75,8 @@ def test_queue_filters_search_and_pagination(admin_client: TestClient) -> None:
 def test_status_change_and_the_conflicting_second_save(
     admin_client: TestClient, staff_client: TestClient, accounts
 ) -> None:
-    lead_id = repository.save_lead(lead_input("tg-1")).lead_id
-    seen = repository.get_lead(lead_id).version
+    lead_id = save_lead(lead_input("tg-1")).lead_id
+    seen = get_lead(lead_id).version
     # Both colleagues open the lead at the same version; the admin saves first.
     first = admin_client.post(f"/leads/{lead_id}/status", data={
         "status": "contacted", "version": seen, "csrf_token": admin_client.csrf})
@@ -81,7 +86,7 @@ def test_status_change_and_the_conflicting_second_save(
     assert second.status_code == 409
     assert f"changed by {accounts['admin'].email} meanwhile" in second.text
     assert "Reload" in second.text
-    lead = repository.get_lead(lead_id)
+    lead = get_lead(lead_id)
     assert lead.status == "contacted"
     assert [h.to_status for h in lead.history] == ["new", "contacted"]
     assert lead.history[-1].changed_by_email == accounts["admin"].email
@@ -90,19 +95,19 @@ def test_status_change_and_the_conflicting_second_save(
 
 
 def test_notes_claim_assign_and_audit(admin_client: TestClient, accounts) -> None:
-    lead_id = repository.save_lead(lead_input("tg-1")).lead_id
+    lead_id = save_lead(lead_input("tg-1")).lead_id
     token = admin_client.csrf
     assert admin_client.post(f"/leads/{lead_id}/notes", data={
         "text": "Called, will come to the info session", "csrf_token": token}).status_code == 303
-    version = repository.get_lead(lead_id).version
+    version = get_lead(lead_id).version
     assert admin_client.post(f"/leads/{lead_id}/assign", data={
         "assignee": "me", "version": version, "csrf_token": token}).status_code == 303
-    lead = repository.get_lead(lead_id)
+    lead = get_lead(lead_id)
     assert lead.assigned_to == accounts["admin"].id
     assert admin_client.post(f"/leads/{lead_id}/assign", data={
         "assignee": str(accounts["staff"].id), "version": lead.version,
         "csrf_token": token}).status_code == 303
-    lead = repository.get_lead(lead_id)
+    lead = get_lead(lead_id)
     assert lead.assigned_to == accounts["staff"].id
     assert [n.text for n in lead.notes] == ["Called, will come to the info session"]
     page = admin_client.get(f"/leads/{lead_id}").text
@@ -110,7 +115,7 @@ def test_notes_claim_assign_and_audit(admin_client: TestClient, accounts) -> Non
     assert "Rasa is not reachable" in page  # transcript falls back to the tracker store
     mine = admin_client.get("/leads", params={"assigned": "me"}).text
     assert lead_ids_in(mine) == []
-    actions = [(a.actor, a.action) for a in repository.list_audit(target=f"lead {lead_id}")]
+    actions = [(a.actor, a.action) for a in list_audit(target=f"lead {lead_id}")]
     me = f"staff:{accounts['admin'].id}"
     assert (me, "note added") in actions and (me, "assigned") in actions
     audit_page = admin_client.get("/audit").text
@@ -118,7 +123,7 @@ def test_notes_claim_assign_and_audit(admin_client: TestClient, accounts) -> Non
 
 
 def test_replies_need_a_telegram_token(admin_client: TestClient) -> None:
-    lead_id = repository.save_lead(lead_input("tg-1")).lead_id
+    lead_id = save_lead(lead_input("tg-1")).lead_id
     page = admin_client.get(f"/leads/{lead_id}").text
     assert "TELEGRAM_BOT_TOKEN" in page and 'id="reply-form"' not in page
     response = admin_client.post(f"/leads/{lead_id}/reply", data={
@@ -127,15 +132,15 @@ def test_replies_need_a_telegram_token(admin_client: TestClient) -> None:
 
 
 def test_erase_needs_the_typed_confirmation(admin_client: TestClient) -> None:
-    lead_id = repository.save_lead(lead_input("tg-1")).lead_id
+    lead_id = save_lead(lead_input("tg-1")).lead_id
     token = admin_client.csrf
     kept = admin_client.post(f"/leads/{lead_id}/erase", data={"confirm": "", "csrf_token": token})
-    assert kept.status_code == 303 and repository.get_lead(lead_id) is not None
+    assert kept.status_code == 303 and get_lead(lead_id) is not None
     gone = admin_client.post(f"/leads/{lead_id}/erase", data={
         "confirm": "ERASE", "csrf_token": token})
     assert gone.status_code == 303 and gone.headers["location"] == "/leads"
-    assert repository.get_lead(lead_id) is None
-    assert [a.message for a in repository.list_audit(target=f"lead {lead_id}")] == [
+    assert get_lead(lead_id) is None
+    assert [a.message for a in list_audit(target=f"lead {lead_id}")] == [
         f"lead {lead_id} erased"]
     assert admin_client.get(f"/leads/{lead_id}").status_code == 404
 
@@ -147,7 +152,7 @@ def test_campaign_create_edit_deactivate_and_qr_codes(admin_client: TestClient) 
         "csrf_token": token})
     assert created.status_code == 303
     campaign_id = int(created.headers["location"].rsplit("/", 1)[1])
-    campaign = repository.get_campaign(campaign_id)
+    campaign = get_campaign(campaign_id)
     assert re.fullmatch(r"gent-lan-party-[2-9a-z]{4}", campaign.code)
     link = f"https://t.me/{BOT_USERNAME}?start={campaign.code}"
     page = admin_client.get(f"/campaigns/{campaign_id}").text
@@ -167,7 +172,7 @@ def test_campaign_create_edit_deactivate_and_qr_codes(admin_client: TestClient) 
         "csrf_token": token}).status_code == 303
     assert admin_client.post(f"/campaigns/{campaign_id}/active", data={
         "active": "0", "csrf_token": token}).status_code == 303
-    changed = repository.get_campaign(campaign_id)
+    changed = get_campaign(campaign_id)
     assert (changed.name, changed.kind, changed.active, changed.code) == (
         "LAN party Gent", "event", False, campaign.code)
     assert "inactive" in admin_client.get("/campaigns").text
@@ -177,9 +182,9 @@ def test_funnel_table_and_chart(admin_client: TestClient) -> None:
     for number in range(4):
         sender = f"tg-{number}"
         for kind in ("started", "asked_question", "check_started")[: number % 3 + 1]:
-            repository.record_funnel_event(kind, sender_id=sender, language="fr",
+            record_funnel_event(kind, sender_id=sender, language="fr",
                                            campaign="gent-lan-7f3k")
-    repository.record_funnel_event("started", sender_id="tg-9", language="nl")
+    record_funnel_event("started", sender_id="tg-9", language="nl")
     html = admin_client.get("/funnel").text
     assert '<svg class="chart"' in html
     all_row = re.search(r'<tr class="dim-all">(.*?)</tr>', html, re.S).group(1)
@@ -197,8 +202,8 @@ def test_funnel_table_and_chart(admin_client: TestClient) -> None:
 def test_api_lists_reads_and_changes_leads_with_a_version(
     admin_client: TestClient, accounts
 ) -> None:
-    lead_id = repository.save_lead(lead_input("tg-1", first_name="Amina")).lead_id
-    repository.create_campaign("Poster", "poster", "Gent")
+    lead_id = save_lead(lead_input("tg-1", first_name="Amina")).lead_id
+    create_campaign("Poster", "poster", "Gent")
     token = admin_client.post("/account/tokens", data={
         "name": "CRM", "csrf_token": admin_client.csrf})
     plaintext = re.search(r'id="new-token">([^<]+)<', token.text).group(1)
@@ -227,10 +232,10 @@ def test_account_page_revokes_tokens_and_changes_the_password(
 ) -> None:
     token = admin_client.csrf
     admin_client.post("/account/tokens", data={"name": "old", "csrf_token": token})
-    [created] = repository.list_api_tokens(accounts["admin"].id)
+    [created] = list_api_tokens(accounts["admin"].id)
     assert admin_client.post(f"/account/tokens/{created.id}/revoke",
                              data={"csrf_token": token}).status_code == 303
-    assert repository.list_api_tokens(accounts["admin"].id)[0].revoked_at is not None
+    assert list_api_tokens(accounts["admin"].id)[0].revoked_at is not None
     weak = admin_client.post("/account/password", data={
         "current": accounts["admin"].password, "new": "short", "repeat": "short",
         "csrf_token": token})
@@ -251,14 +256,14 @@ def test_cli_creates_users_and_refuses_weak_or_duplicate_ones(dashboard_db, caps
     assert admin_cli(["create-user", "--email", "weak@example.org", "--password", "123"]) == 1
     assert "too weak" in capsys.readouterr().err
     assert admin_cli(["deactivate-user", "--email", "new@example.org"]) == 0
-    assert not repository.get_staff_by_email("new@example.org").active
+    assert not get_staff_by_email("new@example.org").active
     assert admin_cli(["list-users"]) == 0
     assert "deactivated" in capsys.readouterr().out
 
 
 def test_purge_applies_retention_and_says_what_it_removed(dashboard_db, capsys) -> None:
-    old = repository.save_lead(lead_input("tg-old", status="nurture", qualified=False)).lead_id
-    kept = repository.save_lead(lead_input("tg-new", status="nurture", qualified=False)).lead_id
+    old = save_lead(lead_input("tg-old", status="nurture", qualified=False)).lead_id
+    kept = save_lead(lead_input("tg-new", status="nurture", qualified=False)).lead_id
     from leads.db import session_scope
     from leads.models import Lead
 
@@ -267,4 +272,4 @@ def test_purge_applies_retention_and_says_what_it_removed(dashboard_db, capsys) 
     assert admin_cli(["purge"]) == 0
     out = capsys.readouterr().out
     assert f"1 nurture lead(s) untouched for more than 180 days erased (lead {old})" in out
-    assert repository.get_lead(old) is None and repository.get_lead(kept) is not None
+    assert get_lead(old) is None and get_lead(kept) is not None

@@ -17,8 +17,11 @@ from admin.__main__ import main as admin_cli
 from admin.app import create_app
 from admin.security import SESSION_COOKIE
 from admin.settings import AdminSettings, ConfigurationError
-from leads import repository
+from leads.campaigns import create_campaign, get_campaign
+from leads.lead_queue import add_note, get_lead, get_lead_by_sender
+from leads.lead_store import save_lead
 from leads.models import utcnow
+from leads.staff import create_api_token, get_staff, revoke_api_token, set_staff_active
 from tests.admin.conftest import csrf_of, log_in
 from tests.leads.helpers import lead_input
 
@@ -87,12 +90,12 @@ def test_a_forged_or_foreign_session_cookie_is_refused(client: TestClient, accou
 def test_the_api_needs_a_valid_bearer_token(admin_client: TestClient, accounts) -> None:
     # The dashboard session does not open the API (no cookie-based CSRF surface there).
     assert admin_client.get("/api/leads").status_code == 401
-    plaintext, token = repository.create_api_token(accounts["staff"].id, "crm")
+    plaintext, token = create_api_token(accounts["staff"].id, "crm")
     headers = {"authorization": f"Bearer {plaintext}"}
     assert admin_client.get("/api/leads", headers=headers).status_code == 200
     bad = {"authorization": f"Bearer {plaintext[:-2]}xx"}
     assert admin_client.get("/api/leads", headers=bad).status_code == 401
-    repository.revoke_api_token(token.id)
+    revoke_api_token(token.id)
     assert admin_client.get("/api/leads", headers=headers).status_code == 401
 
 
@@ -107,7 +110,7 @@ def unsafe_routes(app) -> list[tuple[str, str]]:
 def test_every_state_changing_route_refuses_a_missing_or_wrong_csrf_token(
     app, admin_client: TestClient, token: str | None
 ) -> None:
-    repository.save_lead(lead_input("tg-1"))
+    save_lead(lead_input("tg-1"))
     routes = unsafe_routes(app)
     assert len(routes) >= 12, routes
     for method, path in routes:
@@ -119,7 +122,7 @@ def test_every_state_changing_route_refuses_a_missing_or_wrong_csrf_token(
         )
         assert response.status_code == 403, (method, path, response.status_code)
         assert "security token" in response.text
-    lead = repository.get_lead_by_sender("tg-1")
+    lead = get_lead_by_sender("tg-1")
     assert lead is not None and lead.status == "new" and not lead.notes
 
 
@@ -150,10 +153,10 @@ def test_login_itself_needs_the_csrf_token(client: TestClient, accounts) -> None
 
 
 def test_html_in_names_and_motivation_is_escaped_everywhere(admin_client: TestClient) -> None:
-    repository.save_lead(lead_input("tg-7", first_name=XSS_NAME, motivation=XSS_MOTIVATION))
-    lead = repository.get_lead_by_sender("tg-7")
-    repository.add_note(lead.id, "<b>bold?</b> <script>alert('note')</script>", None)
-    campaign = repository.create_campaign("<script>alert('campaign')</script>", "poster")
+    save_lead(lead_input("tg-7", first_name=XSS_NAME, motivation=XSS_MOTIVATION))
+    lead = get_lead_by_sender("tg-7")
+    add_note(lead.id, "<b>bold?</b> <script>alert('note')</script>", None)
+    campaign = create_campaign("<script>alert('campaign')</script>", "poster")
 
     pages = {
         "queue": admin_client.get("/leads").text,
@@ -175,10 +178,10 @@ def test_html_in_names_and_motivation_is_escaped_everywhere(admin_client: TestCl
 
 
 def test_csv_export_neutralises_formulas(admin_client: TestClient) -> None:
-    repository.save_lead(lead_input(
+    save_lead(lead_input(
         "tg-8", first_name="=HYPERLINK(\"http://evil\")", motivation="+cmd|' /C calc'!A0",
         contact="@SUM(1+1)"))
-    repository.save_lead(lead_input("tg-9", first_name="-2+3", motivation=XSS_MOTIVATION))
+    save_lead(lead_input("tg-9", first_name="-2+3", motivation=XSS_MOTIVATION))
     response = admin_client.get("/leads/export.csv")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
@@ -204,7 +207,7 @@ def test_five_wrong_passwords_lock_the_account(client: TestClient, accounts) -> 
                                              "csrf_token": token})
         assert wrong.status_code == 401
         assert "match an active account" in wrong.text
-    locked = repository.get_staff(admin.id)
+    locked = get_staff(admin.id)
     assert locked.is_locked()
     assert locked.locked_until > utcnow() + timedelta(minutes=14)
     right = client.post("/login", data={"email": admin.email, "password": admin.password,
@@ -217,7 +220,7 @@ def test_five_wrong_passwords_lock_the_account(client: TestClient, accounts) -> 
     # An admin's reset lifts the lock.
     assert admin_cli(["reset-password", "--email", admin.email,
                       "--password", "a-brand-new-pass"]) == 0
-    assert not repository.get_staff(admin.id).is_locked()
+    assert not get_staff(admin.id).is_locked()
 
 
 def test_many_failures_from_one_address_are_blocked(client: TestClient, accounts) -> None:
@@ -238,7 +241,7 @@ def test_unknown_and_deactivated_accounts_get_the_generic_answer(
     client: TestClient, accounts
 ) -> None:
     token = csrf_of(client)
-    repository.set_staff_active(accounts["staff"].id, False)
+    set_staff_active(accounts["staff"].id, False)
     for email, password in (("ghost@example.org", "whatever-123"),
                             (accounts["staff"].email, accounts["staff"].password)):
         response = client.post("/login", data={"email": email, "password": password,
@@ -258,9 +261,9 @@ def test_open_redirects_after_login_are_refused(client: TestClient, accounts) ->
 
 
 def test_staff_cannot_do_admin_things(staff_client: TestClient, accounts) -> None:
-    repository.save_lead(lead_input("tg-5"))
-    lead = repository.get_lead_by_sender("tg-5")
-    campaign = repository.create_campaign("Poster Gent", "poster", "Gent")
+    save_lead(lead_input("tg-5"))
+    lead = get_lead_by_sender("tg-5")
+    campaign = create_campaign("Poster Gent", "poster", "Gent")
     token = staff_client.csrf
     attempts = [
         ("POST", f"/leads/{lead.id}/erase", {"confirm": "erase"}),
@@ -276,9 +279,9 @@ def test_staff_cannot_do_admin_things(staff_client: TestClient, accounts) -> Non
         else:
             response = staff_client.get(path)
         assert response.status_code == 403, (path, response.status_code)
-    assert repository.get_lead(lead.id) is not None
-    assert repository.get_campaign(campaign.id).name == "Poster Gent"
-    assert repository.get_campaign(campaign.id).active
+    assert get_lead(lead.id) is not None
+    assert get_campaign(campaign.id).name == "Poster Gent"
+    assert get_campaign(campaign.id).active
     # ...but the QR code of a campaign is for everyone.
     assert staff_client.get(f"/campaigns/{campaign.id}/qr.png").status_code == 200
 

@@ -79,8 +79,8 @@ def lead_of(sender_id: str) -> dict | None:
     return next((r for r in lead_records() if r["sender_id"] == sender_id), None)
 
 
-def lead_detail(sender_id: str):  # noqa: ANN201 - leads.repository.LeadDetail
-    from leads.repository import get_lead_by_sender
+def lead_detail(sender_id: str):  # noqa: ANN201 - leads.rows.LeadDetail
+    from leads.lead_queue import get_lead_by_sender
 
     return get_lead_by_sender(sender_id)
 
@@ -96,7 +96,7 @@ async def assert_staff_told(chat: Conversation, kind: str, lead_id: int) -> None
 
 
 def new_campaign(language: str) -> str:
-    from leads.repository import create_campaign
+    from leads.campaigns import create_campaign
 
     code = f"gent-lan-{language}{secrets.token_hex(3)}"
     create_campaign("Gent LAN party", "tournament", "Gent", code=code)

@@ -1,4 +1,4 @@
-"""Fixtures of the lead store suite: every repository test runs on SQLite and PostgreSQL.
+"""Fixtures of the lead store suite: every lead store test runs on SQLite and PostgreSQL.
 
 Both databases are migrated once per session with Alembic (never `create_all`): SQLite in
 a temp file, PostgreSQL in a fresh schema of the `test` database, dropped afterwards.

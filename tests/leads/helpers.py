@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from leads.db import get_engine
 from leads.models import Base
-from leads.repository import LeadInput
+from leads.rows import LeadInput
 from tests.tcp_proxy import TcpProxy  # noqa: F401 - where tests/leads import it from
 
 PG_HOST, PG_PORT, PG_DATABASE = "127.0.0.1", 5432, "test"

@@ -11,9 +11,9 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from leads import repository as repo
 from leads.export import EXPORT_FIELDS, csv_cell, write_csv, write_jsonl
-from leads.repository import LeadFilters
+from leads.lead_store import request_handoff, save_lead
+from leads.rows import LeadFilters
 from tests.leads.helpers import lead_input
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,8 +42,8 @@ REQUIRED = {
 
 
 def test_jsonl_has_one_object_per_lead_with_the_agreed_fields(db_url):
-    repo.save_lead(lead_input("tg-1"))
-    repo.request_handoff("tg-2", language="nl", campaign=None)
+    save_lead(lead_input("tg-1"))
+    request_handoff("tg-2", language="nl", campaign=None)
     out = io.StringIO()
     assert write_jsonl(out) == 2
     records = [json.loads(line) for line in out.getvalue().splitlines()]
@@ -66,7 +66,7 @@ def test_jsonl_has_one_object_per_lead_with_the_agreed_fields(db_url):
 
 
 def test_csv_neutralises_formulas_and_keeps_the_breakdown_as_json(db_url):
-    repo.save_lead(
+    save_lead(
         lead_input(
             "tg-1",
             first_name='=HYPERLINK("http://evil")',
@@ -75,7 +75,7 @@ def test_csv_neutralises_formulas_and_keeps_the_breakdown_as_json(db_url):
             contact="+32470123456",
         )
     )
-    repo.save_lead(lead_input("tg-2", first_name="\tTab", motivation="\rcarriage"))
+    save_lead(lead_input("tg-2", first_name="\tTab", motivation="\rcarriage"))
     out = io.StringIO(newline="")
     assert write_csv(out) == 2
     rows = list(csv.DictReader(io.StringIO(out.getvalue(), newline="")))
@@ -101,8 +101,8 @@ def test_csv_cell_leaves_numbers_and_plain_text_alone():
 
 
 def test_export_follows_the_queue_filters(db_url):
-    repo.save_lead(lead_input("tg-1", campus="ghent"))
-    repo.save_lead(lead_input("tg-2", campus="liege"))
+    save_lead(lead_input("tg-1", campus="ghent"))
+    save_lead(lead_input("tg-2", campus="liege"))
     out = io.StringIO()
     assert write_jsonl(out, LeadFilters(campus="liege")) == 1
     assert json.loads(out.getvalue())["sender_id"] == "tg-2"
@@ -130,7 +130,7 @@ def test_command_line_export_on_an_empty_and_a_full_database(tmp_path):
         [
             sys.executable,
             "-c",
-            "from leads.repository import save_lead, LeadInput;"
+            "from leads.lead_store import save_lead; from leads.rows import LeadInput;"
             "save_lead(LeadInput(sender_id='tg-cli', consent=True, language='en'))",
         ],
         cwd=ROOT,

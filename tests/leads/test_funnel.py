@@ -6,9 +6,10 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select, update
 
-from leads import repository as repo
 from leads.db import session_scope
-from leads.funnel import FUNNEL_STEPS, conversation_hash
+from leads.funnel import FUNNEL_STEPS, conversation_hash, funnel_report, record_funnel_event
+from leads.lead_queue import change_status, get_lead
+from leads.lead_store import save_lead
 from leads.models import FunnelEvent, Lead
 from tests.leads.helpers import free_port, lead_input
 
@@ -20,15 +21,15 @@ def events() -> list[FunnelEvent]:
 
 def test_events_are_idempotent_per_conversation_and_kind(db_url):
     for _ in range(3):
-        repo.record_funnel_event("started", sender_id="tg-1", language="nl", campaign="c1")
-    repo.record_funnel_event("asked_question", sender_id="tg-1", language="nl")
-    repo.record_funnel_event("started", sender_id="tg-2", language="fr")
+        record_funnel_event("started", sender_id="tg-1", language="nl", campaign="c1")
+    record_funnel_event("asked_question", sender_id="tg-1", language="nl")
+    record_funnel_event("started", sender_id="tg-2", language="fr")
     kinds = sorted((e.kind, e.language) for e in events())
     assert kinds == [("asked_question", "nl"), ("started", "fr"), ("started", "nl")]
 
 
 def test_events_are_anonymous(db_url):
-    repo.record_funnel_event("started", sender_id="tg-123456789", language="en")
+    record_funnel_event("started", sender_id="tg-123456789", language="en")
     [event] = events()
     assert "123456789" not in event.conversation
     assert event.conversation == conversation_hash("tg-123456789")
@@ -59,10 +60,10 @@ def test_without_env_salt_a_random_salt_is_kept_in_var(monkeypatch, tmp_path):
 
 
 def test_bad_kinds_and_database_errors_never_raise(db_url, monkeypatch):
-    repo.record_funnel_event("no_such_step", sender_id="tg-1")
+    record_funnel_event("no_such_step", sender_id="tg-1")
     nothing_listens = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/test"
     monkeypatch.setenv("DATABASE_URL", nothing_listens)
-    repo.record_funnel_event("started", sender_id="tg-1")  # logged, not raised
+    record_funnel_event("started", sender_id="tg-1")  # logged, not raised
     monkeypatch.setenv("DATABASE_URL", db_url)
     assert events() == []
 
@@ -80,15 +81,15 @@ def test_report_counts_rates_and_groups(db_url):
     }
     for sender, (campaign, language, kinds) in journeys.items():
         for kind in kinds:
-            repo.record_funnel_event(kind, sender_id=sender, language=language, campaign=campaign)
-    one = repo.get_lead(repo.save_lead(lead_input("tg-1", campaign="c1", language="nl")).lead_id)
-    four = repo.get_lead(repo.save_lead(lead_input("tg-4", campaign=None, language="en")).lead_id)
-    one = repo.change_status(one.id, "contacted", expected_version=one.version, actor_id=None)
-    repo.change_status(one.id, "enrolled", expected_version=one.version, actor_id=None)
-    repo.change_status(four.id, "invited", expected_version=four.version, actor_id=None)
+            record_funnel_event(kind, sender_id=sender, language=language, campaign=campaign)
+    one = get_lead(save_lead(lead_input("tg-1", campaign="c1", language="nl")).lead_id)
+    four = get_lead(save_lead(lead_input("tg-4", campaign=None, language="en")).lead_id)
+    one = change_status(one.id, "contacted", expected_version=one.version, actor_id=None)
+    change_status(one.id, "enrolled", expected_version=one.version, actor_id=None)
+    change_status(four.id, "invited", expected_version=four.version, actor_id=None)
 
     today = datetime.now(timezone.utc).date()
-    report = repo.funnel_report(today - timedelta(days=1), today)
+    report = funnel_report(today - timedelta(days=1), today)
     rows = {(row.dimension, row.value): row for row in report}
 
     total = rows[("all", "all")]
@@ -106,15 +107,15 @@ def test_report_counts_rates_and_groups(db_url):
     assert [r.dimension for r in report][:2] == ["all", "campaign"]
     assert [r.value for r in report if r.dimension == "language"] == ["nl", "fr", "en"]
 
-    only_c1 = {(r.dimension, r.value) for r in repo.funnel_report(None, None, campaign="c1")}
+    only_c1 = {(r.dimension, r.value) for r in funnel_report(None, None, campaign="c1")}
     assert only_c1 == {("all", "all"), ("campaign", "c1"), ("language", "nl"), ("language", "fr")}
-    only_en = repo.funnel_report(None, None, language="en")[0]
+    only_en = funnel_report(None, None, language="en")[0]
     assert only_en.count("started") == 1 and only_en.count("contacted") == 1
 
 
 def test_report_respects_the_date_range(db_url):
-    repo.record_funnel_event("started", sender_id="tg-old", language="nl")
-    repo.record_funnel_event("started", sender_id="tg-new", language="nl")
+    record_funnel_event("started", sender_id="tg-old", language="nl")
+    record_funnel_event("started", sender_id="tg-new", language="nl")
     with session_scope() as session:
         old = datetime(2025, 1, 10, 12, tzinfo=timezone.utc)
         session.execute(
@@ -123,9 +124,9 @@ def test_report_respects_the_date_range(db_url):
             .values(at=old)
         )
         session.execute(update(Lead).values(created_at=old))
-    january = repo.funnel_report(date(2025, 1, 10), date(2025, 1, 10))[0]
+    january = funnel_report(date(2025, 1, 10), date(2025, 1, 10))[0]
     assert january.count("started") == 1
-    assert repo.funnel_report(date(2025, 1, 11), None)[0].count("started") == 1
-    empty = repo.funnel_report(date(2020, 1, 1), date(2020, 1, 2))
+    assert funnel_report(date(2025, 1, 11), None)[0].count("started") == 1
+    empty = funnel_report(date(2020, 1, 1), date(2020, 1, 2))
     assert [(r.dimension, r.count("started")) for r in empty] == [("all", 0)]
     assert empty[0].steps[1].rate_from_previous is None

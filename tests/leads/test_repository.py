@@ -10,10 +10,24 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from leads import repository as repo
+from leads.audit import list_audit
 from leads.db import session_scope
+from leads.lead_queue import (
+    LeadNotFound,
+    StaleLead,
+    add_note,
+    assign,
+    change_status,
+    clear_handoff,
+    get_lead,
+    list_leads,
+    status_counts,
+)
+from leads.lead_store import request_handoff, save_lead
 from leads.models import Lead, StatusChange
-from leads.repository import LeadFilters, StaleLead
+from leads.rows import LeadFilters, SaveResult
+from leads.staff import create_staff_user
+from leads.validation import InvalidValue
 from tests.leads.helpers import lead_input
 
 
@@ -23,28 +37,28 @@ def lead_count() -> int:
 
 
 def test_save_lead_creates_then_updates_the_same_lead(db_url):
-    first = repo.save_lead(lead_input(score=55))
-    again = repo.save_lead(lead_input(score=55))  # Telegram re-delivered the update
-    redo = repo.save_lead(lead_input(first_name="Amina B.", score=90, campus="ghent"))
+    first = save_lead(lead_input(score=55))
+    again = save_lead(lead_input(score=55))  # Telegram re-delivered the update
+    redo = save_lead(lead_input(first_name="Amina B.", score=90, campus="ghent"))
 
     assert first.saved and first.created and not first.spooled
     assert again.saved and not again.created and again.lead_id == first.lead_id
     assert redo.lead_id == first.lead_id
     assert lead_count() == 1
-    lead = repo.get_lead(first.lead_id)
+    lead = get_lead(first.lead_id)
     assert (lead.first_name, lead.score, lead.campus) == ("Amina B.", 90, "ghent")
     assert lead.score_breakdown["commitment"] == 35
     assert lead.created_at.tzinfo is not None
 
 
 def test_status_history_records_creation_and_every_change(db_url):
-    staff = repo.create_staff_user("coach@school.be", "hash")
-    saved = repo.save_lead(lead_input(status="nurture", qualified=False, score=30))
-    repo.save_lead(lead_input(status="new", qualified=True, score=70))  # re-did the check
-    lead = repo.get_lead(saved.lead_id)
-    repo.change_status(lead.id, "contacted", expected_version=lead.version, actor_id=staff.id)
+    staff = create_staff_user("coach@school.be", "hash")
+    saved = save_lead(lead_input(status="nurture", qualified=False, score=30))
+    save_lead(lead_input(status="new", qualified=True, score=70))  # re-did the check
+    lead = get_lead(saved.lead_id)
+    change_status(lead.id, "contacted", expected_version=lead.version, actor_id=staff.id)
 
-    history = repo.get_lead(saved.lead_id).history
+    history = get_lead(saved.lead_id).history
     assert [(h.from_status, h.to_status) for h in history] == [
         (None, "nurture"),
         ("nurture", "new"),
@@ -55,31 +69,31 @@ def test_status_history_records_creation_and_every_change(db_url):
 
 
 def test_redoing_the_check_keeps_the_status_staff_set(db_url):
-    saved = repo.save_lead(lead_input())
-    lead = repo.get_lead(saved.lead_id)
-    repo.change_status(lead.id, "invited", expected_version=lead.version, actor_id=None)
-    repo.save_lead(lead_input(motivation="still motivated, even more now", status="new"))
-    lead = repo.get_lead(saved.lead_id)
+    saved = save_lead(lead_input())
+    lead = get_lead(saved.lead_id)
+    change_status(lead.id, "invited", expected_version=lead.version, actor_id=None)
+    save_lead(lead_input(motivation="still motivated, even more now", status="new"))
+    lead = get_lead(saved.lead_id)
     assert lead.status == "invited"
     assert lead.motivation == "still motivated, even more now"
 
 
 def test_no_consent_stores_nothing(db_url):
-    result = repo.save_lead(lead_input(consent=False))
-    assert result == repo.SaveResult(saved=False)
+    result = save_lead(lead_input(consent=False))
+    assert result == SaveResult(saved=False)
     assert lead_count() == 0
 
 
 def test_invalid_values_are_refused_before_the_database(db_url):
-    with pytest.raises(repo.InvalidValue):
-        repo.save_lead(lead_input(campus="Bruxelles"))
-    with pytest.raises(repo.InvalidValue):
-        repo.save_lead(lead_input(status="handoff_requested"))
+    with pytest.raises(InvalidValue):
+        save_lead(lead_input(campus="Bruxelles"))
+    with pytest.raises(InvalidValue):
+        save_lead(lead_input(status="handoff_requested"))
     assert lead_count() == 0
 
 
 def test_handoff_only_lead_is_new_and_unqualified(db_url):
-    result = repo.request_handoff(
+    result = request_handoff(
         "tg-77",
         language="nl",
         campaign="gent-lan-7f3k",
@@ -88,7 +102,7 @@ def test_handoff_only_lead_is_new_and_unqualified(db_url):
         first_name="Jens",
         telegram_user_id=77,
     )
-    lead = repo.get_lead(result.lead_id)
+    lead = get_lead(result.lead_id)
     assert result.saved and result.created
     assert lead.handoff_requested and lead.handoff_at is not None
     assert (lead.status, lead.qualified, lead.score) == ("new", False, 0)
@@ -100,43 +114,43 @@ def test_handoff_only_lead_is_new_and_unqualified(db_url):
 
 
 def test_handoff_on_an_existing_lead_keeps_what_it_had(db_url):
-    saved = repo.save_lead(lead_input(sender_id="tg-5", score=85, status="new"))
-    repo.request_handoff("tg-5", language="fr", campaign=None)
-    first_request = repo.get_lead(saved.lead_id).handoff_at
-    repo.request_handoff("tg-5", language="fr", campaign=None)  # asked twice
-    lead = repo.get_lead(saved.lead_id)
+    saved = save_lead(lead_input(sender_id="tg-5", score=85, status="new"))
+    request_handoff("tg-5", language="fr", campaign=None)
+    first_request = get_lead(saved.lead_id).handoff_at
+    request_handoff("tg-5", language="fr", campaign=None)  # asked twice
+    lead = get_lead(saved.lead_id)
     assert (lead.score, lead.qualified, lead.first_name) == (85, True, "Amina")
     assert lead.handoff_requested and lead.handoff_at == first_request
     assert lead.campaign == "brussel-lan-7f3k"
     assert lead_count() == 1
 
-    cleared = repo.clear_handoff(lead.id, expected_version=lead.version, actor_id=None)
+    cleared = clear_handoff(lead.id, expected_version=lead.version, actor_id=None)
     assert not cleared.handoff_requested and cleared.handoff_at is None
 
 
 def test_stale_version_is_refused_with_who_changed_it(db_url):
-    anna = repo.create_staff_user("Anna@School.be", "hash")
-    bert = repo.create_staff_user("bert@school.be", "hash")
-    lead = repo.get_lead(repo.save_lead(lead_input()).lead_id)
+    anna = create_staff_user("Anna@School.be", "hash")
+    bert = create_staff_user("bert@school.be", "hash")
+    lead = get_lead(save_lead(lead_input()).lead_id)
 
     # Anna and Bert both opened the lead at the same version.
-    changed = repo.change_status(
+    changed = change_status(
         lead.id, "contacted", expected_version=lead.version, actor_id=anna.id
     )
     with pytest.raises(StaleLead) as refused:
-        repo.change_status(lead.id, "declined", expected_version=lead.version, actor_id=bert.id)
+        change_status(lead.id, "declined", expected_version=lead.version, actor_id=bert.id)
     with pytest.raises(StaleLead):
-        repo.assign(lead.id, bert.id, expected_version=lead.version, actor_id=bert.id)
+        assign(lead.id, bert.id, expected_version=lead.version, actor_id=bert.id)
 
     assert refused.value.changed_by_email == "anna@school.be"
     assert refused.value.current_version == changed.version == lead.version + 1
-    assert repo.get_lead(lead.id).status == "contacted"
-    assigned = repo.assign(lead.id, bert.id, expected_version=changed.version, actor_id=bert.id)
+    assert get_lead(lead.id).status == "contacted"
+    assigned = assign(lead.id, bert.id, expected_version=changed.version, actor_id=bert.id)
     assert assigned.assigned_to_email == "bert@school.be"
 
 
 def test_two_sessions_cannot_silently_overwrite_each_other(db_url):
-    lead_id = repo.save_lead(lead_input()).lead_id
+    lead_id = save_lead(lead_input()).lead_id
     with session_scope() as first, session_scope() as second:
         mine = first.get(Lead, lead_id)
         theirs = second.get(Lead, lead_id)
@@ -149,19 +163,19 @@ def test_two_sessions_cannot_silently_overwrite_each_other(db_url):
         with pytest.raises((StaleDataError, OperationalError)):
             second.flush()
         second.rollback()
-    assert repo.get_lead(lead_id).status == "contacted"
+    assert get_lead(lead_id).status == "contacted"
 
 
 def test_concurrent_status_changes_one_wins_the_rest_are_stale(db_url):
-    lead = repo.get_lead(repo.save_lead(lead_input()).lead_id)
-    staff = [repo.create_staff_user(f"s{i}@school.be", "hash") for i in range(4)]
+    lead = get_lead(save_lead(lead_input()).lead_id)
+    staff = [create_staff_user(f"s{i}@school.be", "hash") for i in range(4)]
     start = threading.Barrier(len(staff))
     outcomes: list[str] = []
 
     def click(member, status):
         start.wait()
         try:
-            repo.change_status(lead.id, status, expected_version=lead.version, actor_id=member.id)
+            change_status(lead.id, status, expected_version=lead.version, actor_id=member.id)
             outcomes.append("ok")
         except StaleLead:
             outcomes.append("stale")
@@ -174,16 +188,16 @@ def test_concurrent_status_changes_one_wins_the_rest_are_stale(db_url):
         thread.join(30)
 
     assert sorted(outcomes) == ["ok", "stale", "stale", "stale"]
-    final = repo.get_lead(lead.id)
+    final = get_lead(lead.id)
     assert final.version == lead.version + 1
     assert [h.to_status for h in final.history][1:] == [final.status]
 
 
 def test_notes_are_added_and_listed_with_their_author(db_url):
-    staff = repo.create_staff_user("coach@school.be", "hash")
-    lead = repo.get_lead(repo.save_lead(lead_input()).lead_id)
-    repo.add_note(lead.id, "  Called, voicemail.  ", staff.id)
-    detail = repo.add_note(
+    staff = create_staff_user("coach@school.be", "hash")
+    lead = get_lead(save_lead(lead_input()).lead_id)
+    add_note(lead.id, "  Called, voicemail.  ", staff.id)
+    detail = add_note(
         lead.id, "Called back: info session on Monday", staff.id, expected_version=lead.version
     )
     assert [n.text for n in detail.notes] == [
@@ -191,10 +205,10 @@ def test_notes_are_added_and_listed_with_their_author(db_url):
         "Called back: info session on Monday",
     ]
     assert detail.notes[0].author_email == "coach@school.be"
-    with pytest.raises(repo.InvalidValue):
-        repo.add_note(lead.id, "   ", staff.id)
-    with pytest.raises(repo.LeadNotFound):
-        repo.add_note(999_999, "hello", staff.id)
+    with pytest.raises(InvalidValue):
+        add_note(lead.id, "   ", staff.id)
+    with pytest.raises(LeadNotFound):
+        add_note(999_999, "hello", staff.id)
 
 
 def _set_times(lead_id: int, **values: datetime) -> None:
@@ -214,14 +228,14 @@ def test_queue_order_handoffs_then_new_by_score_then_the_rest(db_url):
         ("contacted_recent", 60, "contacted"),
         ("nurture", 20, "nurture"),
     ]:
-        ids[name] = repo.save_lead(
+        ids[name] = save_lead(
             lead_input(sender_id=f"tg-{name}", first_name=name, score=score, status=status)
         ).lead_id
     for name in ("contacted_old", "contacted_recent"):
-        lead = repo.get_lead(ids[name])
-        repo.change_status(lead.id, "contacted", expected_version=lead.version, actor_id=None)
-    ids["handoff_late"] = repo.request_handoff("tg-hl", language="en", campaign=None).lead_id
-    ids["handoff_early"] = repo.request_handoff("tg-he", language="en", campaign=None).lead_id
+        lead = get_lead(ids[name])
+        change_status(lead.id, "contacted", expected_version=lead.version, actor_id=None)
+    ids["handoff_late"] = request_handoff("tg-hl", language="en", campaign=None).lead_id
+    ids["handoff_early"] = request_handoff("tg-he", language="en", campaign=None).lead_id
 
     _set_times(ids["handoff_early"], handoff_at=now - timedelta(hours=3))
     _set_times(ids["handoff_late"], handoff_at=now - timedelta(hours=1))
@@ -231,7 +245,7 @@ def test_queue_order_handoffs_then_new_by_score_then_the_rest(db_url):
     _set_times(ids["contacted_recent"], updated_at=now - timedelta(minutes=5))
     _set_times(ids["nurture"], updated_at=now - timedelta(days=1))
 
-    page = repo.list_leads(LeadFilters(), page=1, per_page=50)
+    page = list_leads(LeadFilters(), page=1, per_page=50)
     order = [row.id for row in page.items]
     expected = [
         "handoff_early",
@@ -246,14 +260,14 @@ def test_queue_order_handoffs_then_new_by_score_then_the_rest(db_url):
     assert order == [ids[name] for name in expected]
     assert page.total == 8 and page.pages == 1
 
-    second = repo.list_leads(LeadFilters(), page=2, per_page=3)
+    second = list_leads(LeadFilters(), page=2, per_page=3)
     assert [row.id for row in second.items] == [ids[n] for n in expected[3:6]]
     assert second.pages == 3
 
 
 def test_queue_filters(db_url):
-    staff = repo.create_staff_user("coach@school.be", "hash")
-    a = repo.save_lead(
+    staff = create_staff_user("coach@school.be", "hash")
+    a = save_lead(
         lead_input(
             sender_id="tg-a",
             first_name="Anna",
@@ -262,7 +276,7 @@ def test_queue_filters(db_url):
             campaign="gent-lan-7f3k",
         )
     ).lead_id
-    b = repo.save_lead(
+    b = save_lead(
         lead_input(
             sender_id="tg-b",
             first_name="Bilal",
@@ -274,7 +288,7 @@ def test_queue_filters(db_url):
             contact_kind="phone",
         )
     ).lead_id
-    c = repo.save_lead(
+    c = save_lead(
         lead_input(
             sender_id="tg-c",
             first_name="Chloé",
@@ -283,14 +297,14 @@ def test_queue_filters(db_url):
             campaign="other-code",
         )
     ).lead_id
-    lead_c = repo.get_lead(c)
-    repo.assign(c, staff.id, expected_version=lead_c.version, actor_id=staff.id)
+    lead_c = get_lead(c)
+    assign(c, staff.id, expected_version=lead_c.version, actor_id=staff.id)
     _set_times(a, created_at=datetime(2025, 3, 1, 12, tzinfo=timezone.utc))
     _set_times(b, created_at=datetime(2025, 3, 2, 23, 59, tzinfo=timezone.utc))
     _set_times(c, created_at=datetime(2025, 3, 3, 0, 0, tzinfo=timezone.utc))
 
     def ids(**filters):
-        return sorted(row.id for row in repo.list_leads(LeadFilters(**filters), 1, 50).items)
+        return sorted(row.id for row in list_leads(LeadFilters(**filters), 1, 50).items)
 
     assert ids(status="nurture") == [b]
     assert ids(campus="ghent") == [a, c]
@@ -309,21 +323,21 @@ def test_queue_filters(db_url):
     assert ids(search="EXAMPLE.org") == [a, c]
     assert ids(campus="ghent", language="nl", search="ann") == [a]
 
-    counts = repo.status_counts(LeadFilters(campus="ghent", status="nurture"))
+    counts = status_counts(LeadFilters(campus="ghent", status="nurture"))
     assert counts["new"] == 2 and counts["nurture"] == 0 and counts["enrolled"] == 0
-    assert repo.status_counts()["nurture"] == 1
+    assert status_counts()["nurture"] == 1
 
 
 def test_search_treats_like_wildcards_literally(db_url):
-    plain = repo.save_lead(
+    plain = save_lead(
         lead_input(sender_id="tg-p", first_name="Sam", contact="sam@example.org")
     ).lead_id
-    odd = repo.save_lead(
+    odd = save_lead(
         lead_input(sender_id="tg-o", first_name="100% motivated_me", contact="x\\y@example.org")
     ).lead_id
 
     def ids(search):
-        return sorted(r.id for r in repo.list_leads(LeadFilters(search=search), 1, 50).items)
+        return sorted(r.id for r in list_leads(LeadFilters(search=search), 1, 50).items)
 
     assert ids("%") == [odd]
     assert ids("_") == [odd]
@@ -335,14 +349,14 @@ def test_search_treats_like_wildcards_literally(db_url):
 
 
 def test_status_changes_are_audited_without_personal_data(db_url):
-    staff = repo.create_staff_user("coach@school.be", "hash")
-    lead = repo.get_lead(repo.save_lead(lead_input()).lead_id)
-    repo.change_status(lead.id, "contacted", expected_version=lead.version, actor_id=staff.id)
-    messages = [a.message for a in repo.list_audit(target=f"lead {lead.id}")]
+    staff = create_staff_user("coach@school.be", "hash")
+    lead = get_lead(save_lead(lead_input()).lead_id)
+    change_status(lead.id, "contacted", expected_version=lead.version, actor_id=staff.id)
+    messages = [a.message for a in list_audit(target=f"lead {lead.id}")]
     assert f"lead {lead.id} status changed (new → contacted)" in messages
     assert f"lead {lead.id} saved" in messages
     with session_scope() as session:
         assert session.scalar(select(func.count(StatusChange.id))) == 2
-    for entry in repo.list_audit():
+    for entry in list_audit():
         text = f"{entry.actor} {entry.action} {entry.target} {entry.detail}"
         assert "Amina" not in text and "amina@example.org" not in text

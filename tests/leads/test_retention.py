@@ -8,8 +8,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, text, update
 
-from leads import repository as repo
+from leads.audit import list_audit
 from leads.db import get_engine, session_scope
+from leads.lead_queue import get_lead_by_sender, list_leads
+from leads.lead_store import request_handoff, save_lead
 from leads.models import Lead
 from leads.retention import purge, retention_days
 from leads.trackers import conversation_transcript, erase_tracker, purge_trackers
@@ -68,16 +70,16 @@ def age_lead(sender_id, days):
 
 
 def test_purge_erases_old_nurture_leads_and_old_leadless_conversations(tracker_url):
-    repo.save_lead(lead_input("tg-old-nurture", status="nurture", qualified=False))
-    repo.save_lead(lead_input("tg-new-nurture", status="nurture", qualified=False))
-    repo.save_lead(lead_input("tg-old-new", status="new"))
-    repo.save_lead(lead_input("tg-old-handoff", status="nurture", qualified=False))
-    repo.request_handoff("tg-old-handoff", language="fr", campaign=None)
+    save_lead(lead_input("tg-old-nurture", status="nurture", qualified=False))
+    save_lead(lead_input("tg-new-nurture", status="nurture", qualified=False))
+    save_lead(lead_input("tg-old-new", status="new"))
+    save_lead(lead_input("tg-old-handoff", status="nurture", qualified=False))
+    request_handoff("tg-old-handoff", language="fr", campaign=None)
     age_lead("tg-old-nurture", 181)
     age_lead("tg-new-nurture", 179)
     age_lead("tg-old-new", 400)
     age_lead("tg-old-handoff", 400)
-    old_id = repo.get_lead_by_sender("tg-old-nurture").id
+    old_id = get_lead_by_sender("tg-old-nurture").id
 
     add_event(tracker_url, "tg-old-nurture", NOW - timedelta(days=200))
     add_event(tracker_url, "tg-old-new", NOW - timedelta(days=200))
@@ -90,11 +92,11 @@ def test_purge_erases_old_nurture_leads_and_old_leadless_conversations(tracker_u
 
     assert report.leads_erased == 1
     assert report.conversations_purged == 2  # try-old and the erased lead's conversation
-    assert repo.get_lead_by_sender("tg-old-nurture") is None
-    remaining = {row.sender_id for row in repo.list_leads(None, 1, 50).items}
+    assert get_lead_by_sender("tg-old-nurture") is None
+    remaining = {row.sender_id for row in list_leads(None, 1, 50).items}
     assert remaining == {"tg-new-nurture", "tg-old-new", "tg-old-handoff"}
     assert senders(tracker_url) == ["tg-old-new", "try-recent"]
-    assert [a.message for a in repo.list_audit(target=f"lead {old_id}")] == [
+    assert [a.message for a in list_audit(target=f"lead {old_id}")] == [
         f"lead {old_id} erased (retention)"
     ]
 
@@ -106,7 +108,7 @@ def test_retention_periods_come_from_the_environment(db_url, monkeypatch):
     assert (retention_days("nurture"), retention_days("conversation")) == (90, 7)
     monkeypatch.setenv("NURTURE_RETENTION_DAYS", "soon")
     assert retention_days("nurture") == 180
-    repo.save_lead(lead_input("tg-n", status="nurture", qualified=False))
+    save_lead(lead_input("tg-n", status="nurture", qualified=False))
     age_lead("tg-n", 100)
     monkeypatch.setenv("NURTURE_RETENTION_DAYS", "90")
     assert purge(NOW).leads_erased == 1

@@ -15,10 +15,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from leads import repository as repo
-from leads import spool
+from leads import replay, spool
 from leads.db import get_engine, session_scope
+from leads.lead_queue import get_lead_by_sender
+from leads.lead_store import erase_lead, request_handoff, save_lead
 from leads.models import Lead
+from leads.rows import SaveResult
 from tests.leads.helpers import (
     PG_HOST,
     PG_PORT,
@@ -137,9 +139,9 @@ def test_a_spooled_lead_is_written_through_the_normal_upsert(db_url):
         },
     )
     # A newer answer arrives once the database is back: the older spooled ones go first.
-    result = repo.save_lead(lead_input("tg-1", first_name="New", score=75))
+    result = save_lead(lead_input("tg-1", first_name="New", score=75))
     assert result.saved and not spool.has_pending()
-    lead = repo.get_lead_by_sender("tg-1")
+    lead = get_lead_by_sender("tg-1")
     assert (lead.first_name, lead.score, lead.status) == ("New", 75, "new")
     assert lead.handoff_requested
     assert [h.to_status for h in lead.history] == ["nurture", "new"]
@@ -147,7 +149,7 @@ def test_a_spooled_lead_is_written_through_the_normal_upsert(db_url):
 
 def test_background_flusher_drains_the_spool(db_url):
     spool.append("save_lead", dataclasses.asdict(lead_input("tg-bg")))
-    spool.start_background_flusher(interval_s=0.05)
+    replay.start_background_flusher(interval_s=0.05)
     deadline = time.monotonic() + 10
     while spool.has_pending() and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -157,10 +159,10 @@ def test_background_flusher_drains_the_spool(db_url):
 
 def test_flusher_starts_once_and_lazily(db_url, monkeypatch):
     monkeypatch.setenv("PASSERELLE_SPOOL_FLUSHER", "on")
-    repo.save_lead(lead_input("tg-lazy"))
-    first = spool.start_background_flusher()
+    save_lead(lead_input("tg-lazy"))
+    first = replay.start_background_flusher()
     assert first.is_alive() and first.daemon
-    assert spool.start_background_flusher() is first
+    assert replay.start_background_flusher() is first
 
 
 def test_real_outage_spools_then_flushes_once(postgresql_database, postgresql_schema, monkeypatch):
@@ -170,33 +172,33 @@ def test_real_outage_spools_then_flushes_once(postgresql_database, postgresql_sc
     monkeypatch.setenv("DATABASE_URL", via_proxy)
     try:
         # 1. The database is down (nothing listens): nothing raises, nothing is lost.
-        down = repo.save_lead(lead_input("tg-down", first_name="Yasmine"))
-        handoff = repo.request_handoff(
+        down = save_lead(lead_input("tg-down", first_name="Yasmine"))
+        handoff = request_handoff(
             "tg-help",
             language="nl",
             campaign="c1",
             contact_kind="email",
             contact="help@example.org",
         )
-        assert down == repo.SaveResult(saved=False, spooled=True)
+        assert down == SaveResult(saved=False, spooled=True)
         assert handoff.spooled and not handoff.saved
         assert len(spool.pending_entries()) == 2
 
         # 2. It is back: the flush writes each lead once; a second flush writes nothing.
         proxy.start()
-        assert spool.flush_spool() == 2
-        assert spool.flush_spool() == 0
+        assert replay.flush_spool() == 2
+        assert replay.flush_spool() == 0
         assert lead_senders(postgresql_database) == ["tg-down", "tg-help"]
-        assert repo.get_lead_by_sender("tg-down").first_name == "Yasmine"
-        assert repo.get_lead_by_sender("tg-help").handoff_requested
+        assert get_lead_by_sender("tg-down").first_name == "Yasmine"
+        assert get_lead_by_sender("tg-help").handoff_requested
 
         # 3. It dies under live pooled connections, then comes back.
-        assert repo.save_lead(lead_input("tg-live")).saved
+        assert save_lead(lead_input("tg-live")).saved
         proxy.stop()
-        assert repo.save_lead(lead_input("tg-during")).spooled
-        assert repo.save_lead(lead_input("tg-down", first_name="Yasmine B.")).spooled
+        assert save_lead(lead_input("tg-during")).spooled
+        assert save_lead(lead_input("tg-down", first_name="Yasmine B.")).spooled
         proxy.start()
-        after = repo.save_lead(lead_input("tg-after"))
+        after = save_lead(lead_input("tg-after"))
         assert after.saved and not spool.has_pending()
         assert lead_senders(postgresql_database) == [
             "tg-after",
@@ -205,7 +207,7 @@ def test_real_outage_spools_then_flushes_once(postgresql_database, postgresql_sc
             "tg-help",
             "tg-live",
         ]
-        assert repo.get_lead_by_sender("tg-down").first_name == "Yasmine B."
+        assert get_lead_by_sender("tg-down").first_name == "Yasmine B."
         with session_scope(postgresql_database) as session:
             assert session.scalar(select(func.count(Lead.id))) == 5
     finally:
@@ -222,12 +224,12 @@ def test_erase_during_an_outage_is_spooled_after_the_saves(
     monkeypatch.setenv("DATABASE_URL", via_proxy)
     proxy.start()
     try:
-        assert repo.save_lead(lead_input("tg-forget")).saved
+        assert save_lead(lead_input("tg-forget")).saved
         proxy.stop()
-        assert repo.erase_lead("tg-forget") is True
+        assert erase_lead("tg-forget") is True
         assert [e.op for e in spool.pending_entries()] == ["erase_lead"]
         proxy.start()
-        assert spool.flush_spool() == 1
+        assert replay.flush_spool() == 1
         assert lead_senders(postgresql_database) == []
     finally:
         proxy.stop()
@@ -253,5 +255,5 @@ HANDOFF = {
 def test_spooled_entries_keep_the_time_the_person_acted(db_url, op, payload):
     entry = spool.append(op, payload)
     time.sleep(0.05)
-    assert spool.flush_spool() == 1
-    assert repo.get_lead_by_sender("tg-t").created_at == entry.at_datetime
+    assert replay.flush_spool() == 1
+    assert get_lead_by_sender("tg-t").created_at == entry.at_datetime

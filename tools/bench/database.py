@@ -12,8 +12,8 @@ BENCH_CAMPAIGNS = 4
 
 def create_campaigns(database_url: str) -> list[str]:
     """A few poster campaigns, so the deep links are known ones (as on real posters)."""
-    os.environ["DATABASE_URL"] = database_url  # leads.repository reads its URL from here
-    from leads.repository import create_campaign
+    os.environ["DATABASE_URL"] = database_url  # the lead store reads its URL from here
+    from leads.campaigns import create_campaign
 
     codes = []
     for number in range(BENCH_CAMPAIGNS):

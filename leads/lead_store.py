@@ -1,0 +1,112 @@
+"""The dialogue's side of the lead store: save, handoff, erase (and the retention purge).
+
+These never raise because the database is down: writes go to the outage spool and reach
+the database when it is back (`leads.replay`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+from sqlalchemy import select
+
+from leads import spool
+from leads.db import is_outage, session_scope
+from leads.lead_writes import erase_in, flag_handoff, upsert_lead
+from leads.models import Lead, utcnow
+from leads.replay import write_or_spool
+from leads.rows import LeadInput, SaveResult
+from leads.validation import validate_handoff, validate_lead_input
+
+
+def save_lead(data: LeadInput) -> SaveResult:
+    """Create or update the lead of `data.sender_id` (a re-delivered update never duplicates).
+
+    Without consent nothing personal is stored: returns `SaveResult(saved=False)`.
+    Database unreachable → spooled durably, `SaveResult(saved=False, spooled=True)`.
+    Raises `InvalidValue` for values outside the fixed lists (a bug in the caller).
+    """
+    validate_lead_input(data)
+    if not data.consent:
+        return SaveResult(saved=False)
+    payload = dataclasses.asdict(data)
+    return write_or_spool("save_lead", payload, lambda: upsert_lead(data, utcnow()))
+
+
+def request_handoff(
+    sender_id: str,
+    *,
+    language: str,
+    campaign: str | None,
+    contact_kind: str | None = None,
+    contact: str | None = None,
+    first_name: str | None = None,
+    telegram_user_id: int | None = None,
+    consent: bool = True,
+) -> SaveResult:
+    """Flag (creating if needed) the lead as wanting a person; spooled on outage."""
+    payload = {
+        "sender_id": sender_id,
+        "language": language,
+        "campaign": campaign,
+        "contact_kind": contact_kind,
+        "contact": contact,
+        "first_name": first_name,
+        "telegram_user_id": telegram_user_id,
+        "consent": consent,
+    }
+    validate_handoff(payload)
+    if not consent:
+        return SaveResult(saved=False)
+    return write_or_spool("request_handoff", payload, lambda: flag_handoff(payload, utcnow()))
+
+
+def erase_lead(sender_id: str, actor: str = "user") -> bool:
+    """GDPR erase: the lead, its notes and status history; the audit keeps "lead N erased".
+
+    Also drops anything of this person still waiting in the outage spool. If the database
+    is unreachable, the erase itself is spooled (it runs after any pending save) and True
+    is returned. Returns False when there was nothing to erase.
+    """
+    with spool.replay_lock(timeout_s=10.0):
+        discarded = spool.discard_sender(sender_id)
+        try:
+            with session_scope(write=True) as session:
+                lead = session.scalar(select(Lead).where(Lead.sender_id == sender_id))
+                if lead is None:
+                    return discarded > 0
+                erase_in(session, lead, actor)
+                return True
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            spool.append("erase_lead", {"sender_id": sender_id, "actor": actor})
+            return True
+
+
+def erase_lead_by_id(lead_id: int, actor: str) -> bool:
+    """Staff-side GDPR erase (raises if the database is unreachable)."""
+    with spool.replay_lock(timeout_s=10.0), session_scope(write=True) as session:
+        lead = session.get(Lead, lead_id)
+        if lead is None:
+            return False
+        spool.discard_sender(lead.sender_id)
+        erase_in(session, lead, actor)
+        return True
+
+
+def erase_nurture_leads(updated_before: datetime) -> int:
+    """Retention: erase `nurture` leads untouched since `updated_before` (audit "lead N
+    erased (retention)"). A pending handoff request is never purged. Returns how many."""
+    with spool.replay_lock(timeout_s=30.0), session_scope(write=True) as session:
+        stale = session.scalars(
+            select(Lead).where(
+                Lead.status == "nurture",
+                Lead.updated_at < updated_before,
+                Lead.handoff_requested.is_(False),
+            )
+        ).all()
+        for lead in stale:
+            erase_in(session, lead, "retention", "retention")
+        return len(stale)

@@ -1,0 +1,182 @@
+"""The lead store's row types: plain dataclasses in and out, one per table; no session leaks out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+from leads.models import utcnow
+
+T = TypeVar("T")
+
+
+@dataclass
+class LeadInput:
+    """What the dialogue knows about a person at the end of the check."""
+
+    sender_id: str
+    first_name: str | None = None
+    age: int | None = None
+    campus: str | None = None
+    situation: str | None = None
+    registered: str | None = None
+    experience: str | None = None
+    motivation: str | None = None
+    commitment: str | None = None
+    contact_kind: str | None = None
+    contact: str | None = None
+    consent: bool = False
+    score: int = 0
+    score_breakdown: dict[str, Any] = field(default_factory=dict)
+    qualified: bool = False
+    status: str = "new"
+    language: str = "nl"
+    campaign: str | None = None
+    telegram_user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    saved: bool  # in the database now
+    spooled: bool = False  # database unreachable: kept on disk, saved when it is back
+    lead_id: int | None = None
+    created: bool = False
+
+
+@dataclass(frozen=True)
+class LeadFilters:
+    status: str | None = None
+    campus: str | None = None
+    language: str | None = None
+    campaign: str | None = None
+    qualified: bool | None = None
+    date_from: date | datetime | None = None  # on created_at; a date is a whole UTC day
+    date_to: date | datetime | None = None
+    search: str | None = None  # first name or contact, case-insensitive substring
+    assigned_to: int | None = None
+    unassigned: bool = False
+    handoff_requested: bool | None = None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass(frozen=True)
+class LeadRow:
+    id: int
+    sender_id: str
+    first_name: str | None
+    age: int | None
+    campus: str | None
+    situation: str | None
+    contact_kind: str | None
+    contact: str | None
+    score: int
+    qualified: bool
+    status: str
+    language: str
+    campaign: str | None
+    handoff_requested: bool
+    handoff_at: datetime | None
+    assigned_to: int | None
+    assigned_to_email: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    id: int
+    author_id: int | None
+    author_email: str | None
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class StatusChangeRow:
+    from_status: str | None
+    to_status: str
+    changed_by: int | None  # None: the bot
+    changed_by_email: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class LeadDetail(LeadRow):
+    telegram_user_id: int | None
+    registered: str | None
+    experience: str | None
+    motivation: str | None
+    commitment: str | None
+    consent: bool
+    score_breakdown: dict[str, Any]
+    last_changed_by: int | None
+    last_changed_by_email: str | None
+    notes: list[NoteRow]
+    history: list[StatusChangeRow]
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    id: int
+    code: str
+    name: str
+    kind: str
+    location: str
+    notes: str
+    active: bool
+    created_by: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    id: int
+    email: str
+    role: str
+    active: bool
+    failed_logins: int
+    locked_until: datetime | None
+    created_at: datetime
+    password_hash: str = field(repr=False, default="")
+
+    def is_locked(self, now: datetime | None = None) -> bool:
+        return self.locked_until is not None and self.locked_until > (now or utcnow())
+
+
+@dataclass(frozen=True)
+class ApiTokenRow:
+    id: int
+    staff_user_id: int
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    detail: str
+
+    @property
+    def message(self) -> str:
+        """E.g. "lead 12 erased (retention)"."""
+        text = f"{self.target} {self.action}".strip()
+        return f"{text} ({self.detail})" if self.detail else text
