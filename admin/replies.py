@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from starlette.concurrency import run_in_threadpool
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -66,13 +67,13 @@ async def send_reply(
     chat_id = telegram_chat_id(lead)
     assert chat_id is not None and settings.telegram_token
     await _deliver(settings.telegram_token, settings.telegram_api_base_url, chat_id, text)
-    audit(f"staff:{staff.id}", "replied", f"lead {lead.id}")
+    await run_in_threadpool(audit, f"staff:{staff.id}", "replied", f"lead {lead.id}")
     try:
         await append_staff_message(settings, lead.sender_id, text, staff.id)
     except RasaApiError as error:
         # Delivered but not in the transcript: keep a trace on the lead itself.
         log.warning("staff reply to lead %s not recorded in the tracker: %s", lead.id, error)
-        add_note(lead.id, f"[Reply sent on Telegram]\n{text}", staff.id)
+        await run_in_threadpool(add_note, lead.id, f"[Reply sent on Telegram]\n{text}", staff.id)
         return ReplyResult(in_transcript=False)
     return ReplyResult(in_transcript=True)
 

@@ -85,8 +85,11 @@ def bearer_user(request: Request) -> StaffRow | None:
     return verify_api_token(token.strip())
 
 
-async def auth_guard(request: Request) -> None:
-    """App-wide: only public paths answer without a session (or, under /api/, a token)."""
+def auth_guard(request: Request) -> None:
+    """App-wide: only public paths answer without a session (or, under /api/, a token).
+
+    A plain `def`: it reads the database, so FastAPI runs it in its threadpool, never on
+    the event loop (a stalled database must not stall /health or any other request)."""
     path = request.url.path
     if path in PUBLIC_PATHS:
         return

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from admin.links import deep_link
 from admin.security import current_user
@@ -174,6 +175,7 @@ def change_status(
 @router.get("/campaigns", response_model=list[Campaign], summary="Every campaign")
 async def list_campaigns(request: Request) -> list[Campaign]:
     username = await request.app.state.bot_names.username()
+    rows = await run_in_threadpool(campaigns.list_campaigns)
     return [
         Campaign(
             id=c.id,
@@ -186,5 +188,5 @@ async def list_campaigns(request: Request) -> list[Campaign]:
             created_at=c.created_at,
             deep_link=deep_link(username, c.code),
         )
-        for c in campaigns.list_campaigns()
+        for c in rows
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from admin.links import PLACEHOLDER, BotNames, deep_link
 from admin.qr import qr_png, qr_svg
@@ -25,8 +26,8 @@ router = APIRouter(include_in_schema=False)
 @router.get("/campaigns", response_class=HTMLResponse)
 async def campaign_list(request: Request) -> Response:
     username = await _names(request).username()
-    campaigns = campaign_store.list_campaigns()
-    rows = [(c, deep_link(username, c.code), _lead_count(c.code)) for c in campaigns]
+    counted = await run_in_threadpool(_campaigns_with_lead_counts)
+    rows = [(c, deep_link(username, c.code), count) for c, count in counted]
     context = {"rows": rows, "username": username, "placeholder": PLACEHOLDER}
     return render(request, "campaigns.html", context)
 
@@ -63,14 +64,14 @@ def create_campaign(
 
 @router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
 async def campaign_page(request: Request, campaign_id: int) -> Response:
-    campaign = _campaign_or_404(campaign_id)
+    campaign = await run_in_threadpool(_campaign_or_404, campaign_id)
     username = await _names(request).username()
     context = {
         "campaign": campaign,
         "link": deep_link(username, campaign.code),
         "username": username,
         "kinds": CAMPAIGN_KINDS,
-        "leads": _lead_count(campaign.code),
+        "leads": await run_in_threadpool(_lead_count, campaign.code),
     }
     return render(request, "campaign.html", context)
 
@@ -117,9 +118,10 @@ async def qr_code_png(
     request: Request, campaign_id: int, download: bool = False,
     user: StaffRow = Depends(current_user),
 ) -> Response:
-    campaign = _campaign_or_404(campaign_id)
+    campaign = await run_in_threadpool(_campaign_or_404, campaign_id)
     link = deep_link(await _names(request).username(), campaign.code)
-    return _file(qr_png(link, campaign.name), "image/png", f"qr-{campaign.code}.png", download)
+    png = await run_in_threadpool(qr_png, link, campaign.name)
+    return _file(png, "image/png", f"qr-{campaign.code}.png", download)
 
 
 @router.get("/campaigns/{campaign_id}/qr.svg")
@@ -127,9 +129,9 @@ async def qr_code_svg(
     request: Request, campaign_id: int, download: bool = False,
     user: StaffRow = Depends(current_user),
 ) -> Response:
-    campaign = _campaign_or_404(campaign_id)
+    campaign = await run_in_threadpool(_campaign_or_404, campaign_id)
     link = deep_link(await _names(request).username(), campaign.code)
-    svg = qr_svg(link, campaign.name)
+    svg = await run_in_threadpool(qr_svg, link, campaign.name)
     return _file(svg.encode("utf-8"), "image/svg+xml", f"qr-{campaign.code}.svg", download)
 
 
@@ -147,6 +149,10 @@ def _campaign_or_404(campaign_id: int) -> CampaignRow:
     if campaign is None:
         raise HTTPException(404, "No such campaign.")
     return campaign
+
+
+def _campaigns_with_lead_counts() -> list[tuple[CampaignRow, int]]:
+    return [(c, _lead_count(c.code)) for c in campaign_store.list_campaigns()]
 
 
 def _lead_count(code: str) -> int:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from admin.queue import QueueQuery
 from admin.rasa_api import fetch_transcript
@@ -81,7 +82,7 @@ def export_csv(request: Request, user: StaffRow = Depends(current_user)) -> Resp
 
 @router.get("/leads/{lead_id}", response_class=HTMLResponse)
 async def lead_page(request: Request, lead_id: int) -> Response:
-    return await _lead_response(request, _lead_or_404(lead_id))
+    return await _lead_response(request, await run_in_threadpool(_lead_or_404, lead_id))
 
 
 @router.post("/leads/{lead_id}/status")
@@ -95,7 +96,9 @@ async def change_status(
     if status not in STATUSES:
         raise HTTPException(400, "Unknown status.")
     try:
-        lead_queue.change_status(lead_id, status, expected_version=version, actor_id=user.id)
+        await run_in_threadpool(
+            lead_queue.change_status, lead_id, status, expected_version=version, actor_id=user.id
+        )
     except StaleLead as stale:
         return await _conflict(request, lead_id, stale)
     except LeadNotFound:
@@ -114,7 +117,9 @@ async def assign(
 ) -> Response:
     staff_id = _assignee(assignee, user)
     try:
-        lead_queue.assign(lead_id, staff_id, expected_version=version, actor_id=user.id)
+        await run_in_threadpool(
+            lead_queue.assign, lead_id, staff_id, expected_version=version, actor_id=user.id
+        )
     except StaleLead as stale:
         return await _conflict(request, lead_id, stale)
     except LeadNotFound:
@@ -133,7 +138,9 @@ async def handoff_done(
     user: StaffRow = Depends(current_user),
 ) -> Response:
     try:
-        lead_queue.clear_handoff(lead_id, expected_version=version, actor_id=user.id)
+        await run_in_threadpool(
+            lead_queue.clear_handoff, lead_id, expected_version=version, actor_id=user.id
+        )
     except StaleLead as stale:
         return await _conflict(request, lead_id, stale)
     except LeadNotFound:
@@ -168,7 +175,7 @@ async def reply(
     user: StaffRow = Depends(current_user),
 ) -> Response:
     settings: AdminSettings = request.app.state.settings
-    lead = _lead_or_404(lead_id)
+    lead = await run_in_threadpool(_lead_or_404, lead_id)
     try:
         result = await send_reply(settings, lead, text, user)
     except ReplyError as error:
@@ -229,7 +236,8 @@ async def _conflict(request: Request, lead_id: int, stale: StaleLead) -> Respons
         f"Not saved: this lead was changed by {who} meanwhile. Reload to see the current "
         "version, then make your change again if it is still needed."
     )
-    return await _lead_response(request, _lead_or_404(lead_id), conflict=message, status=409)
+    lead = await run_in_threadpool(_lead_or_404, lead_id)
+    return await _lead_response(request, lead, conflict=message, status=409)
 
 
 async def _lead_response(
@@ -243,12 +251,13 @@ async def _lead_response(
 ) -> Response:
     settings: AdminSettings = request.app.state.settings
     transcript = await fetch_transcript(settings, lead.sender_id)
+    staff = await run_in_threadpool(list_staff)
     context = {
         "lead": lead,
         "transcript": transcript,
         "statuses": STATUSES,
         "next_status": NEXT_STATUS.get(lead.status),
-        "staff": [s for s in list_staff() if s.active],
+        "staff": [s for s in staff if s.active],
         "reply_problem": can_reply(settings, lead),
         "reply_error": reply_error,
         "reply_text": reply_text,

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from admin.web import render
 from bot.commands import language_payload
@@ -80,7 +81,7 @@ async def _send(request: Request, sender: str, text: str, language: str) -> list
     except RasaUnavailable:
         return None
     if any(_asks_to_erase(reply) for reply in replies):  # /forget, as the Telegram bot does
-        erase_tracker(sender)
+        await run_in_threadpool(erase_tracker, sender)
     return [shown for reply in replies if (shown := _shown(reply))]
 
 
