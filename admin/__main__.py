@@ -71,7 +71,10 @@ def _create_user(args: argparse.Namespace) -> int:
 def _reset_password(args: argparse.Namespace) -> int:
     staff = _existing(args.email)
     set_password_hash(staff.id, _new_password_hash(args.password))
-    print(f"password of {staff.email} changed; its sessions are logged out and any lock lifted")
+    print(
+        f"password of {staff.email} changed; its sessions are logged out, its API tokens "
+        "revoked and any lock lifted"
+    )
     return 0
 
 

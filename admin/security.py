@@ -5,9 +5,12 @@ so a new page is protected without anyone remembering to protect it:
 - `/login`, `/health` (and the static files, which are not routes of the app) are public;
 - `/api/...` needs `Authorization: Bearer <token>` (cookies are ignored there, so the API
   needs no CSRF token);
-- everything else needs a session of an active staff user whose password has not changed
-  since the login, and every state-changing request needs the session's CSRF token
-  (form field `csrf_token` or header `X-CSRF-Token`).
+  a read-only token may only read (GET); anything else gets 403;
+- everything else needs a session of an active staff user that is still current: opened
+  less than `session_absolute_hours` ago (sliding renewal of the cookie never extends
+  that), with the user's current session generation (logout, a password change or reset
+  bump it, so every older cookie stops working) and password; and every state-changing
+  request needs the session's CSRF token (form field `csrf_token` or header `X-CSRF-Token`).
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from dataclasses import dataclass
 from fastapi import Depends, HTTPException, Request
 
 from admin.passwords import fingerprint
-from leads.rows import StaffRow
-from leads.staff import get_staff, verify_api_token
+from admin.settings import AdminSettings
+from leads.rows import ApiAccess, StaffRow
+from leads.staff import end_sessions, get_staff, verify_api_token
 
 PUBLIC_PATHS = frozenset({"/login", "/health"})
 API_PREFIX = "/api/"
@@ -34,6 +38,8 @@ SESSION_COOKIE = "passerelle_session"
 # Session keys
 USER_ID = "uid"
 CREDENTIAL_TAG = "pwf"
+GENERATION = "gen"
+LOGGED_IN_AT = "iat"  # seconds since the epoch, set at login only
 CSRF = "csrf"
 
 
@@ -52,33 +58,55 @@ class CsrfRejected(Exception):
 # --- sessions and the current user -------------------------------------------------------
 
 
-def start_session(request: Request, staff: StaffRow) -> None:
-    """A fresh session for `staff` (anything from before the login is dropped)."""
+def now_s() -> float:
+    return time.time()
+
+
+def start_session(request: Request, staff: StaffRow, logged_in_at: float | None = None) -> None:
+    """A fresh session for `staff` (anything from before the login is dropped).
+
+    `logged_in_at` keeps the absolute lifetime of the session being replaced (after a
+    password change), so nothing but a new login starts a new lifetime."""
     request.session.clear()
     request.session[USER_ID] = staff.id
     request.session[CREDENTIAL_TAG] = fingerprint(staff.password_hash)
+    request.session[GENERATION] = staff.session_generation
+    request.session[LOGGED_IN_AT] = int(logged_in_at if logged_in_at is not None else now_s())
     request.session[CSRF] = secrets.token_urlsafe(32)
 
 
-def end_session(request: Request) -> None:
+def end_session(request: Request, staff: StaffRow) -> None:
+    """Log out: this cookie, and any copy of any cookie of this user, stops working."""
+    end_sessions(staff.id)
     request.session.clear()
 
 
+def session_logged_in_at(request: Request) -> float | None:
+    value = request.session.get(LOGGED_IN_AT)
+    return float(value) if isinstance(value, int | float) else None
+
+
 def session_user(request: Request) -> StaffRow | None:
-    """The logged-in staff user, if the session is valid and the account still usable."""
+    """The logged-in staff user, if the session is current and the account still usable."""
     user_id = request.session.get(USER_ID)
-    if not isinstance(user_id, int):
+    logged_in_at = session_logged_in_at(request)
+    if not isinstance(user_id, int) or logged_in_at is None:
+        return None
+    settings: AdminSettings = request.app.state.settings
+    age_s = now_s() - logged_in_at
+    if not 0 <= age_s < settings.session_absolute_hours * 3600:
         return None
     staff = get_staff(user_id)
     if staff is None or not staff.active:
         return None
-    # A password reset (or a new hash) ends every session opened with the old password.
+    if request.session.get(GENERATION) != staff.session_generation:
+        return None  # logged out, or the password changed, since this session began
     if request.session.get(CREDENTIAL_TAG) != fingerprint(staff.password_hash):
         return None
     return staff
 
 
-def bearer_user(request: Request) -> StaffRow | None:
+def bearer_access(request: Request) -> ApiAccess | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
@@ -94,9 +122,16 @@ def auth_guard(request: Request) -> None:
     if path in PUBLIC_PATHS:
         return
     if path.startswith(API_PREFIX):
-        user = bearer_user(request)
-        if user is None:
+        access = bearer_access(request)
+        if access is None:
             raise ApiNotAuthenticated()
+        if access.token.read_only and request.method not in SAFE_METHODS:
+            raise HTTPException(
+                status_code=403,
+                detail="This API token is read-only: it can read, not change. Create a "
+                "read-write token on the Account page to make changes.",
+            )
+        user = access.staff
     else:
         user = session_user(request)
         if user is None:

@@ -28,7 +28,10 @@ class AdminSettings:
     telegram_token: str | None = None
     telegram_api_base_url: str = TELEGRAM_API
     bot_username: str | None = None
+    # Idle limit: the cookie is renewed by every request and lapses after this long unused.
     session_hours: float = 12.0
+    # Absolute limit from the login: renewal never extends it; then log in again.
+    session_absolute_hours: float = 12.0
     # Per account: the 5th failure locks it for 15 minutes (bookkept in the database).
     max_login_failures: int = 5
     lock_minutes: float = 15.0
@@ -63,6 +66,9 @@ class AdminSettings:
             telegram_api_base_url=get("TELEGRAM_API_BASE_URL") or TELEGRAM_API,
             bot_username=(get("TELEGRAM_BOT_USERNAME") or "").lstrip("@") or None,
             session_hours=float(get("ADMIN_SESSION_HOURS") or cls.session_hours),
+            session_absolute_hours=float(
+                get("ADMIN_SESSION_ABSOLUTE_HOURS") or cls.session_absolute_hours
+            ),
         )
 
 

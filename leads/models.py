@@ -42,6 +42,8 @@ STATUSES = (
 )
 CAMPAIGN_KINDS = ("poster", "tournament", "event", "partner", "social", "other")
 ROLES = ("admin", "staff")
+# read_write: everything the owner's role allows; read_only: GET requests only.
+TOKEN_SCOPES = ("read_write", "read_only")
 FUNNEL_KINDS = (
     "started",
     "asked_question",
@@ -114,6 +116,9 @@ class StaffUser(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A dashboard session is valid only while it carries this number: bumping it (logout,
+    # password change or reset) ends every session of the user at once.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Campaign(Base):
@@ -213,6 +218,10 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]  # None: until revoked
+    scope: Mapped[str] = mapped_column(
+        choice("token_scope", TOKEN_SCOPES), default="read_write", server_default="read_write"
+    )
 
 
 class AuditEntry(Base):

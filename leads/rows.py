@@ -150,6 +150,7 @@ class StaffRow:
     failed_logins: int
     locked_until: datetime | None
     created_at: datetime
+    session_generation: int = 0
     password_hash: str = field(repr=False, default="")
 
     def is_locked(self, now: datetime | None = None) -> bool:
@@ -164,6 +165,25 @@ class ApiTokenRow:
     created_at: datetime
     revoked_at: datetime | None
     last_used_at: datetime | None
+    expires_at: datetime | None = None
+    scope: str = "read_write"
+
+    @property
+    def read_only(self) -> bool:
+        return self.scope == "read_only"
+
+    def is_usable(self, now: datetime | None = None) -> bool:
+        """Not revoked and not expired."""
+        now = now or utcnow()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+@dataclass(frozen=True)
+class ApiAccess:
+    """Who an API request acts for, and with which token."""
+
+    staff: StaffRow
+    token: ApiTokenRow
 
 
 @dataclass(frozen=True)

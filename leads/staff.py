@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from leads.audit import record, staff_actor
 from leads.db import session_scope
-from leads.models import ROLES, ApiToken, StaffUser, utcnow
-from leads.rows import ApiTokenRow, StaffRow
+from leads.models import ROLES, TOKEN_SCOPES, ApiToken, StaffUser, utcnow
+from leads.rows import ApiAccess, ApiTokenRow, StaffRow
 from leads.validation import require
 
 TOKEN_PREFIX = "psl_"  # noqa: S105 -- a public prefix, not a secret
@@ -58,12 +58,33 @@ def list_staff() -> list[StaffRow]:
 
 
 def set_password_hash(staff_id: int, password_hash: str) -> None:
+    """A new password (change or reset): it also ends every dashboard session of the user and
+    revokes their API tokens, so nothing opened with the old password goes on working."""
+    now = utcnow()
     with session_scope(write=True) as session:
         staff = _get_staff(session, staff_id)
         staff.password_hash = password_hash
         staff.failed_logins = 0
         staff.locked_until = None
-        record(session, "admin", "password set", f"staff {staff_id}")
+        staff.session_generation += 1
+        record(session, "admin", "password set", f"staff {staff_id}", at=now)
+        tokens = session.scalars(
+            select(ApiToken).where(
+                ApiToken.staff_user_id == staff_id, ApiToken.revoked_at.is_(None)
+            )
+        ).all()
+        for token in tokens:
+            token.revoked_at = now
+            record(session, "system", "revoked", f"api token {token.id}", "password set", at=now)
+
+
+def end_sessions(staff_id: int) -> int:
+    """Log the user out everywhere: every session carrying the old generation stops working.
+    Returns the new generation."""
+    with session_scope(write=True) as session:
+        staff = _get_staff(session, staff_id)
+        staff.session_generation += 1
+        return staff.session_generation
 
 
 def set_staff_active(staff_id: int, active: bool) -> None:
@@ -110,9 +131,20 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def create_api_token(staff_id: int, name: str) -> tuple[str, ApiTokenRow]:
-    """A new token: the plaintext is returned once and only its SHA-256 is stored."""
+def create_api_token(
+    staff_id: int,
+    name: str,
+    *,
+    scope: str = "read_write",
+    expires_at: datetime | None = None,
+) -> tuple[str, ApiTokenRow]:
+    """A new token: the plaintext is returned once and only its SHA-256 is stored.
+
+    `scope` "read_only" lets it only read (GET); `expires_at` None: valid until revoked."""
     name = name.strip()[:100] or "token"
+    now = utcnow()
+    require(scope in TOKEN_SCOPES, "scope", scope)
+    require(expires_at is None or expires_at > now, "expires_at", expires_at)
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with session_scope(write=True) as session:
         _get_staff(session, staff_id)
@@ -120,7 +152,9 @@ def create_api_token(staff_id: int, name: str) -> tuple[str, ApiTokenRow]:
             staff_user_id=staff_id,
             name=name,
             token_hash=_token_hash(plaintext),
-            created_at=utcnow(),
+            created_at=now,
+            scope=scope,
+            expires_at=expires_at,
         )
         session.add(token)
         session.flush()
@@ -128,8 +162,8 @@ def create_api_token(staff_id: int, name: str) -> tuple[str, ApiTokenRow]:
         return plaintext, _token_row(token)
 
 
-def verify_api_token(plaintext: str) -> StaffRow | None:
-    """The active staff user owning this unrevoked token, or None."""
+def verify_api_token(plaintext: str, now: datetime | None = None) -> ApiAccess | None:
+    """The token and its active owner, if it is neither revoked nor expired; else None."""
     if not plaintext or not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
         return None
     with session_scope(write=True) as session:
@@ -138,14 +172,16 @@ def verify_api_token(plaintext: str) -> StaffRow | None:
             .join(StaffUser, StaffUser.id == ApiToken.staff_user_id)
             .where(ApiToken.token_hash == _token_hash(plaintext), ApiToken.revoked_at.is_(None))
         ).first()
+        now = now or utcnow()
         if row is None or not row.StaffUser.active:
             return None
         token, staff = row.ApiToken, row.StaffUser
-        now = utcnow()
+        if token.expires_at is not None and token.expires_at <= now:
+            return None
         # One write a minute at most, not one per API call.
         if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
             token.last_used_at = now
-        return _staff_row(staff)
+        return ApiAccess(staff=_staff_row(staff), token=_token_row(token))
 
 
 def revoke_api_token(token_id: int, actor_id: int | None = None) -> bool:
@@ -186,6 +222,7 @@ def _staff_row(s: StaffUser) -> StaffRow:
         failed_logins=s.failed_logins,
         locked_until=s.locked_until,
         created_at=s.created_at,
+        session_generation=s.session_generation,
         password_hash=s.password_hash,
     )
 
@@ -198,4 +235,6 @@ def _token_row(t: ApiToken) -> ApiTokenRow:
         created_at=t.created_at,
         revoked_at=t.revoked_at,
         last_used_at=t.last_used_at,
+        expires_at=t.expires_at,
+        scope=t.scope,
     )

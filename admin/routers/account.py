@@ -3,6 +3,8 @@ audit log for admins."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -11,6 +13,7 @@ from admin.passwords import WeakPassword, hash_password, verify_password
 from admin.security import current_user, require_admin
 from admin.web import flash, redirect, render
 from leads.audit import audit, list_audit
+from leads.models import TOKEN_SCOPES, utcnow
 from leads.rows import StaffRow
 from leads.staff import (
     create_api_token,
@@ -23,6 +26,8 @@ from leads.staff import (
 
 router = APIRouter(include_in_schema=False)
 
+MAX_TOKEN_DAYS = 3650
+
 
 @router.get("/account", response_class=HTMLResponse)
 def account(request: Request, user: StaffRow = Depends(current_user)) -> Response:
@@ -33,9 +38,23 @@ def account(request: Request, user: StaffRow = Depends(current_user)) -> Respons
 def create_token(
     request: Request,
     name: str = Form("", max_length=100),
+    scope: str = Form("read_write"),
+    expires_days: str = Form("", max_length=10),
     user: StaffRow = Depends(current_user),
 ) -> Response:
-    plaintext, token = create_api_token(user.id, name or "API token")
+    days = expires_days.strip()
+    if scope not in TOKEN_SCOPES or not (
+        days == "" or (days.isdigit() and 1 <= int(days) <= MAX_TOKEN_DAYS)
+    ):
+        problem = (
+            "No token created: pick read-only or read & write, and leave “expires after” "
+            f"empty (never) or give a number of days from 1 to {MAX_TOKEN_DAYS}."
+        )
+        return _account_page(request, user, token_problem=problem)
+    expires_at = utcnow() + timedelta(days=int(days)) if days else None
+    plaintext, token = create_api_token(
+        user.id, name or "API token", scope=scope, expires_at=expires_at
+    )
     # Shown once, on this response only: only its hash is stored.
     return _account_page(request, user, new_token=plaintext, new_token_name=token.name)
 
@@ -72,8 +91,13 @@ def change_password(
     audit(f"staff:{user.id}", "changed own password", f"staff {user.id}")
     refreshed = get_staff(user.id)
     assert refreshed is not None
-    security.start_session(request, refreshed)  # other sessions end, this one goes on
-    flash(request, "Password changed. Other sessions with the old password are logged out.")
+    # Other sessions end; this one goes on, within the lifetime of its login.
+    security.start_session(request, refreshed, security.session_logged_in_at(request))
+    flash(
+        request,
+        "Password changed. Your other sessions are logged out and your API tokens are "
+        "revoked: create new tokens for the tools that used them.",
+    )
     return redirect("/account")
 
 
@@ -86,6 +110,6 @@ def audit_log(request: Request, user: StaffRow = Depends(require_admin)) -> Resp
 def _account_page(request: Request, user: StaffRow, **extra: object) -> Response:
     tokens = list_api_tokens(None if user.role == "admin" else user.id)
     owners = {s.id: s.email for s in list_staff()}
-    context = {"tokens": tokens, "owners": owners, **extra}
-    status = 400 if extra.get("form_problem") else 200
+    context = {"tokens": tokens, "owners": owners, "now": utcnow(), **extra}
+    status = 400 if extra.get("form_problem") or extra.get("token_problem") else 200
     return render(request, "account.html", context, status)

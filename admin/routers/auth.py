@@ -69,5 +69,5 @@ def login(
 @router.post("/logout", include_in_schema=False)
 def logout(request: Request, user: StaffRow = Depends(current_user)) -> Response:
     audit(f"staff:{user.id}", "logged out")
-    security.end_session(request)
+    security.end_session(request, user)
     return redirect("/login")

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterator
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
-from leads.db import get_engine
+from leads.db import dispose_engines, get_engine
 from leads.migrate import current_revision, upgrade
 from leads.models import Base
+from tests.leads.helpers import postgres_url
 
 
 def test_migrations_match_the_models(db_url):
@@ -44,3 +50,47 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_database):
 
 def test_engine_is_cached_per_url(sqlite_database):
     assert get_engine(sqlite_database) is get_engine(sqlite_database)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_url(request, tmp_path) -> Iterator[str]:
+    """An empty database of each kind, not yet migrated."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    request.getfixturevalue("postgresql_schema")  # skips (or fails under CI) without PostgreSQL
+    schema = f"fresh_{secrets.token_hex(4)}"
+    with get_engine(postgres_url("public")).begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield postgres_url(schema)
+    finally:
+        dispose_engines()
+        with get_engine(postgres_url("public")).begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+def test_0002_keeps_staff_and_tokens_and_their_powers(fresh_url):
+    upgrade(fresh_url, "0001")
+    with get_engine(fresh_url).begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO staff_users (email, password_hash, role, active, failed_logins,"
+                " created_at) VALUES ('a@example.org', 'h', 'admin', true, 0, CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO api_tokens (staff_user_id, name, token_hash, created_at)"
+                " VALUES (1, 'crm', 'x', CURRENT_TIMESTAMP)"
+            )
+        )
+    upgrade(fresh_url)
+    assert current_revision(fresh_url) == "0002"
+    with get_engine(fresh_url).begin() as connection:
+        generation = connection.execute(text("SELECT session_generation FROM staff_users"))
+        assert generation.scalar() == 0
+        token = connection.execute(text("SELECT scope, expires_at FROM api_tokens")).one()
+        assert tuple(token) == ("read_write", None)
+    with pytest.raises(IntegrityError), get_engine(fresh_url).begin() as connection:
+        connection.execute(text("UPDATE api_tokens SET scope = 'admin'"))

@@ -18,11 +18,12 @@ from leads.campaigns import (
     update_campaign,
 )
 from leads.db import session_scope
-from leads.models import ApiToken
+from leads.models import ApiToken, utcnow
 from leads.staff import (
     DuplicateStaff,
     create_api_token,
     create_staff_user,
+    end_sessions,
     get_staff,
     get_staff_by_email,
     list_api_tokens,
@@ -78,7 +79,7 @@ def test_api_tokens_store_only_a_hash(db_url):
     assert stored.token_hash == hashlib.sha256(plaintext.encode()).hexdigest()
     assert not any(plaintext in value or plaintext[4:] in value for value in columns)
 
-    assert verify_api_token(plaintext).id == staff.id
+    assert verify_api_token(plaintext).staff.id == staff.id
     assert list_api_tokens(staff.id)[0].last_used_at is not None
     assert verify_api_token(plaintext + "x") is None
     assert verify_api_token("") is None
@@ -92,6 +93,40 @@ def test_tokens_of_a_deactivated_user_stop_working(db_url):
     plaintext, _token = create_api_token(staff.id, "old")
     set_staff_active(staff.id, False)
     assert verify_api_token(plaintext) is None
+
+
+def test_a_token_expires_and_carries_its_scope(db_url):
+    staff = create_staff_user("reader@school.be", "hash")
+    now = utcnow()
+    plaintext, token = create_api_token(
+        staff.id, "reporting", scope="read_only", expires_at=now + timedelta(days=30)
+    )
+    access = verify_api_token(plaintext, now=now + timedelta(days=29))
+    assert access.token.id == token.id and access.token.read_only
+    assert verify_api_token(plaintext, now=now + timedelta(days=30, seconds=1)) is None
+    assert not list_api_tokens(staff.id)[0].is_usable(now + timedelta(days=31))
+    forever, _ = create_api_token(staff.id, "sync")
+    assert not verify_api_token(forever, now=now + timedelta(days=3650)).token.read_only
+    with pytest.raises(InvalidValue):
+        create_api_token(staff.id, "x", scope="admin")
+    with pytest.raises(InvalidValue):
+        create_api_token(staff.id, "x", expires_at=now - timedelta(minutes=1))
+
+
+def test_a_new_password_revokes_tokens_and_ends_sessions(db_url):
+    staff = create_staff_user("reset@school.be", "hash")
+    first, _ = create_api_token(staff.id, "crm")
+    second, _ = create_api_token(staff.id, "ats", scope="read_only")
+    other = create_staff_user("other@school.be", "hash")
+    kept, _ = create_api_token(other.id, "theirs")
+    generation = get_staff(staff.id).session_generation
+    set_password_hash(staff.id, "new-hash")
+    assert verify_api_token(first) is None and verify_api_token(second) is None
+    assert verify_api_token(kept) is not None  # someone else's token is not touched
+    assert all(t.revoked_at is not None for t in list_api_tokens(staff.id))
+    assert get_staff(staff.id).session_generation == generation + 1
+    assert end_sessions(staff.id) == generation + 2
+    assert get_staff(other.id).session_generation == 0
 
 
 def test_generated_campaign_codes_are_readable_and_not_guessable():
