@@ -15,6 +15,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from leads.retention_policy import RetentionError, RetentionPolicy, parse_retention
+
 logger = logging.getLogger(__name__)
 
 LANGUAGES = ("nl", "fr", "en")
@@ -104,8 +106,8 @@ class Content:
     when_no_date: Mapping[str, str]
     equipment: Mapping[str, str]
     privacy_url: str
-    retention_nurture_days: int
-    retention_conversation_days: int
+    # The same periods the purge applies (leads.retention_policy): the notice says them.
+    retention: RetentionPolicy
 
     def campus(self, key: str) -> Campus | None:
         return next((campus for campus in self.campuses if campus.key == key), None)
@@ -161,9 +163,15 @@ def content_slots(language: str, today: date | None = None) -> dict[str, str]:
         "c_response_time": _pick(contact.response_time, language),
         "c_equipment": _pick(content.equipment, language),
         "c_privacy_url": content.privacy_url,
-        "c_retention_nurture_days": str(content.retention_nurture_days),
-        "c_retention_conversation_days": str(content.retention_conversation_days),
+        **retention_slots(content.retention),
     }
+
+
+def retention_slots(policy: RetentionPolicy) -> dict[str, str]:
+    """`c_retention_<status>_days` for every lead status, and `c_retention_conversation_days`."""
+    slots = {f"c_retention_{status}_days": str(days) for status, days in policy.lead_days.items()}
+    slots["c_retention_conversation_days"] = str(policy.conversation_days)
+    return slots
 
 
 def human_date(day: date, language: str, today: date | None = None) -> str:
@@ -332,7 +340,10 @@ def parse_content(data: Any) -> Content:
     campus_keys = {campus.key for campus in campuses}
     contact = _mapping(data.get("contact"), "contact")
     privacy = _mapping(data.get("privacy"), "privacy")
-    retention = _mapping(privacy.get("retention_days"), "privacy.retention_days")
+    try:
+        retention = parse_retention(privacy.get("retention_days"))
+    except RetentionError as error:
+        raise ContentError(str(error)) from error
     return Content(
         regions=regions,
         partners=tuple(partners.values()),
@@ -349,9 +360,7 @@ def parse_content(data: Any) -> Content:
         when_no_date=_texts(data.get("when_no_date") or WHEN_NO_DATE, "when_no_date"),
         equipment=_texts(data.get("equipment"), "equipment"),
         privacy_url=_string(privacy.get("notice_url"), "privacy.notice_url"),
-        retention_nurture_days=_days(retention.get("nurture"), "retention_days.nurture"),
-        retention_conversation_days=_days(retention.get("conversation"),
-                                          "retention_days.conversation"),
+        retention=retention,
     )
 
 
@@ -441,9 +450,3 @@ def _date(value: Any, where: str) -> date:
         return date.fromisoformat(str(value))
     except ValueError as error:
         raise ContentError(f"{where}: expected a date like 2027-01-13") from error
-
-
-def _days(value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ContentError(f"{where}: expected a whole number of days")
-    return value

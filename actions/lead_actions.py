@@ -107,7 +107,9 @@ class ActionSaveLead(Action):
 
 def save(tracker: Tracker, answers: dict[str, Any], result: ScoreResult) -> int | None:
     """Store the lead; its id, or None when it was spooled (database down) or failed."""
-    from leads.lead_store import LeadInput, save_lead  # the database layer, loaded when used
+    # The database layer, loaded when used.
+    from leads.lead_store import save_lead
+    from leads.rows import LeadInput
 
     lead = LeadInput(
         sender_id=tracker.sender_id,

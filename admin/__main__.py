@@ -16,12 +16,10 @@ import argparse
 import getpass
 import logging
 import sys
-from datetime import timedelta
 
 from admin.passwords import WeakPassword, hash_password
 from bot.settings import load_dotenv
-from leads.audit import list_audit
-from leads.models import ROLES, utcnow
+from leads.models import ROLES
 from leads.paths import REPO_ROOT
 from leads.rows import StaffRow
 from leads.staff import (
@@ -95,23 +93,11 @@ def _list_users(_args: argparse.Namespace) -> int:
 
 
 def _purge(_args: argparse.Namespace) -> int:
-    from leads.retention import purge
+    from leads.retention import describe, purge
 
-    started = utcnow() - timedelta(seconds=1)
     report = purge()
-    erased = [
-        entry.target
-        for entry in list_audit(limit=max(100, report.leads_erased * 2))
-        if entry.actor == "retention" and entry.action == "erased" and entry.at >= started
-    ]
-    print(
-        f"retention: {report.leads_erased} nurture lead(s) untouched for more than "
-        f"{report.nurture_days:g} days erased"
-        + (f" ({', '.join(sorted(erased))})" if erased else "")
-        + f"; {report.conversations_purged} conversation(s) without a lead, idle for more "
-        f"than {report.conversation_days:g} days, purged"
-    )
-    return 0
+    print(describe(report))
+    return 1 if report.transcripts_failed else 0
 
 
 def _existing(email: str) -> StaffRow:

@@ -57,16 +57,11 @@ def _flush_spool(_args: argparse.Namespace) -> int:
 
 
 def _purge(_args: argparse.Namespace) -> int:
-    from leads.retention import purge
+    from leads.retention import describe, purge
 
     report = purge()
-    print(
-        f"retention: {report.leads_erased} nurture leads erased "
-        f"(>{report.nurture_days:g} days), {report.conversations_purged} conversations "
-        f"purged (>{report.conversation_days:g} days)",
-        file=sys.stderr,
-    )
-    return 0
+    print(describe(report), file=sys.stderr)
+    return 1 if report.transcripts_failed else 0
 
 
 def _parser() -> argparse.ArgumentParser:

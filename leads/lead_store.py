@@ -7,16 +7,17 @@ the database when it is back (`leads.replay`).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from leads import spool
 from leads.db import is_outage, session_scope
 from leads.lead_writes import erase_in, flag_handoff, upsert_lead
 from leads.models import Lead, utcnow
 from leads.replay import write_or_spool
-from leads.rows import LeadInput, SaveResult
+from leads.rows import ExpiredLead, LeadInput, SaveResult
 from leads.validation import validate_handoff, validate_lead_input
 
 
@@ -96,17 +97,23 @@ def erase_lead_by_id(lead_id: int, actor: str) -> bool:
         return True
 
 
-def erase_nurture_leads(updated_before: datetime) -> int:
-    """Retention: erase `nurture` leads untouched since `updated_before` (audit "lead N
-    erased (retention)"). A pending handoff request is never purged. Returns how many."""
+def erase_expired_leads(updated_before: Mapping[str, datetime]) -> list[ExpiredLead]:
+    """Retention: erase every lead whose status is a key of `updated_before` and that has
+    not changed since that status's cutoff (audit "lead N erased (retention)"). Returns
+    the erased leads (their conversations are the caller's to erase: another database)."""
+    if not updated_before:
+        return []
+    expired = or_(
+        *(
+            and_(Lead.status == status, Lead.updated_at < cutoff)
+            for status, cutoff in updated_before.items()
+        )
+    )
     with spool.replay_lock(timeout_s=30.0), session_scope(write=True) as session:
-        stale = session.scalars(
-            select(Lead).where(
-                Lead.status == "nurture",
-                Lead.updated_at < updated_before,
-                Lead.handoff_requested.is_(False),
-            )
-        ).all()
+        stale = session.scalars(select(Lead).where(expired).order_by(Lead.id)).all()
+        erased = [
+            ExpiredLead(id=lead.id, sender_id=lead.sender_id, status=lead.status) for lead in stale
+        ]
         for lead in stale:
             erase_in(session, lead, "retention", "retention")
-        return len(stale)
+        return erased

@@ -1,84 +1,101 @@
-"""Retention (PRODUCT §7): purge old `nurture` leads and old conversations without a lead.
+"""Retention (PRODUCT §7): the daily purge. Meant to run daily: `python -m admin purge`.
 
-Periods: env NURTURE_RETENTION_DAYS (default 180) and CONVERSATION_RETENTION_DAYS
-(default 30), else a `retention:` mapping (`nurture_days`, `conversation_days`) in the
-content file (env PASSERELLE_CONTENT, default content/facts.yml), else the defaults.
-Meant to run daily: `python -m leads purge`.
+It applies `leads.retention_policy` (the periods the privacy notice states): every lead
+that has not changed for the period of its status is erased with its notes, status
+history and conversation; every conversation without a lead whose last message is older
+than the conversation period is erased.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
-import yaml
 from sqlalchemy import select
 
 from leads.db import session_scope
-from leads.lead_store import erase_nurture_leads
+from leads.lead_store import erase_expired_leads
 from leads.models import Lead, utcnow
-from leads.paths import REPO_ROOT
-from leads.trackers import purge_trackers
+from leads.retention_policy import RetentionPolicy, load_retention
+from leads.trackers import erase_tracker, purge_trackers
 
 log = logging.getLogger(__name__)
 
-DEFAULT_NURTURE_DAYS = 180
-DEFAULT_CONVERSATION_DAYS = 30
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PurgeReport:
-    leads_erased: int
-    conversations_purged: int
-    nurture_days: float
-    conversation_days: float
+    policy: RetentionPolicy
+    erased_lead_ids: list[int] = field(default_factory=list)
+    erased_by_status: dict[str, int] = field(default_factory=dict)
+    transcripts_erased: int = 0  # conversations of the erased leads
+    transcripts_failed: int = 0  # tracker database unreachable: left for the next purge
+    conversations_purged: int = 0  # conversations that never became a lead
+
+    @property
+    def leads_erased(self) -> int:
+        return len(self.erased_lead_ids)
 
 
 def purge(
     now: datetime | None = None,
     *,
-    nurture_days: float | None = None,
-    conversation_days: float | None = None,
+    policy: RetentionPolicy | None = None,
     tracker_url: str | None = None,
 ) -> PurgeReport:
     now = now or utcnow()
-    nurture_days = nurture_days if nurture_days is not None else retention_days("nurture")
-    conversation_days = (
-        conversation_days if conversation_days is not None else retention_days("conversation")
-    )
-    erased = erase_nurture_leads(updated_before=now - timedelta(days=nurture_days))
+    policy = policy or load_retention()
+    cutoffs = {status: now - timedelta(days=days) for status, days in policy.lead_days.items()}
+    erased = erase_expired_leads(cutoffs)
+    transcripts, failed = 0, 0
+    for lead in erased:
+        try:
+            erase_tracker(lead.sender_id, url=tracker_url)
+            transcripts += 1
+        except Exception:
+            # No lead points at it any more: the conversation purge erases it as a chat
+            # without a lead, once its last message is older than the conversation period.
+            log.exception("retention: conversation of erased lead %s not erased yet", lead.id)
+            failed += 1
     with session_scope() as session:
         keep = set(session.scalars(select(Lead.sender_id)))
-    purged = purge_trackers(conversation_days, keep, now=now, url=tracker_url)
-    log.info("retention: %d nurture leads erased, %d conversations purged", erased, purged)
-    return PurgeReport(erased, purged, nurture_days, conversation_days)
+    purged = purge_trackers(policy.conversation_days, keep, now=now, url=tracker_url)
+    report = PurgeReport(
+        policy=policy,
+        erased_lead_ids=[lead.id for lead in erased],
+        erased_by_status=dict(Counter(lead.status for lead in erased)),
+        transcripts_erased=transcripts,
+        transcripts_failed=failed,
+        conversations_purged=purged,
+    )
+    log.info(
+        "retention: %d leads erased %s, %d conversations without a lead purged",
+        report.leads_erased,
+        report.erased_by_status,
+        purged,
+    )
+    return report
 
 
-def retention_days(kind: str) -> float:
-    """`kind` is "nurture" or "conversation"."""
-    env_name = f"{kind.upper()}_RETENTION_DAYS"
-    default = DEFAULT_NURTURE_DAYS if kind == "nurture" else DEFAULT_CONVERSATION_DAYS
-    configured = os.environ.get(env_name) or _content_setting(f"{kind}_days")
-    if configured in (None, ""):
-        return default
-    try:
-        days = float(configured)
-    except (TypeError, ValueError):
-        log.error("%s=%r is not a number of days; using %s", env_name, configured, default)
-        return default
-    return days if days > 0 else default
-
-
-def _content_setting(name: str) -> object:
-    path = Path(os.environ.get("PASSERELLE_CONTENT") or REPO_ROOT / "content" / "facts.yml")
-    if not path.is_absolute():
-        path = REPO_ROOT / path
-    try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return None
-    retention = content.get("retention") if isinstance(content, dict) else None
-    return retention.get(name) if isinstance(retention, dict) else None
+def describe(report: PurgeReport) -> str:
+    """What the purge removed, for the operator (ids and counts only, never personal data)."""
+    policy = report.policy
+    per_status = ", ".join(
+        f"{n} {status} after {policy.days_for(status)} days"
+        for status, n in sorted(report.erased_by_status.items())
+    )
+    ids = ", ".join(f"lead {lead_id}" for lead_id in report.erased_lead_ids)
+    text = f"retention: {report.leads_erased} lead(s) erased"
+    if report.leads_erased:
+        text += f" ({per_status}: {ids}) with {report.transcripts_erased} conversation(s)"
+    text += (
+        f"; {report.conversations_purged} conversation(s) without a lead, idle for more "
+        f"than {policy.conversation_days} days, purged"
+    )
+    if report.transcripts_failed:
+        text += (
+            f"; {report.transcripts_failed} conversation(s) of erased leads not erased yet "
+            "(tracker database unreachable): they go with a later purge; check the database"
+        )
+    return text

@@ -45,6 +45,15 @@ class SaveResult:
 
 
 @dataclass(frozen=True)
+class ExpiredLead:
+    """A lead the retention purge erased."""
+
+    id: int
+    sender_id: str
+    status: str
+
+
+@dataclass(frozen=True)
 class LeadFilters:
     status: str | None = None
     campus: str | None = None

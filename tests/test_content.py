@@ -150,8 +150,8 @@ def test_the_shipped_facts_sheet_fills_every_declared_content_slot(
         assert set(slots) == set(declared)
         assert all(isinstance(value, str) and value.strip() for value in slots.values())
     # Retention defaults of PRODUCT.md §7.
-    assert (load_content().retention_nurture_days, load_content().retention_conversation_days) \
-        == (180, 30)
+    retention = load_content().retention
+    assert (retention.days_for("nurture"), retention.conversation_days) == (180, 30)
 
 
 def test_placeholders_in_the_shipped_file_are_obviously_examples() -> None:

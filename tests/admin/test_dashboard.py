@@ -271,5 +271,5 @@ def test_purge_applies_retention_and_says_what_it_removed(dashboard_db, capsys) 
         session.get(Lead, old).updated_at = utcnow() - timedelta(days=200)
     assert admin_cli(["purge"]) == 0
     out = capsys.readouterr().out
-    assert f"1 nurture lead(s) untouched for more than 180 days erased (lead {old})" in out
+    assert f"1 lead(s) erased (1 nurture after 180 days: lead {old})" in out
     assert get_lead(old) is None and get_lead(kept) is not None

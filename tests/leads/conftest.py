@@ -32,8 +32,6 @@ def isolated_files(tmp_path, monkeypatch) -> Iterator[None]:
     monkeypatch.setenv("FUNNEL_SALT", "test-salt")
     monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
     monkeypatch.setenv("PASSERELLE_CONTENT", str(tmp_path / "no-content.yml"))
-    monkeypatch.delenv("NURTURE_RETENTION_DAYS", raising=False)
-    monkeypatch.delenv("CONVERSATION_RETENTION_DAYS", raising=False)
     reset_salt_cache()
     yield
     spool.stop_background_flusher()

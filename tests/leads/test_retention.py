@@ -1,4 +1,6 @@
-"""Retention and tracker clean-up: old nurture leads and lead-less conversations go."""
+"""Retention and tracker clean-up: every lead goes after the period of its status, with its
+conversation; conversations without a lead go after theirs; the privacy notice states the
+same periods the purge applies."""
 
 from __future__ import annotations
 
@@ -6,14 +8,18 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import yaml
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, text, update
 
+from actions.content import ContentError, content_slots, parse_content
 from leads.audit import list_audit
 from leads.db import get_engine, session_scope
-from leads.lead_queue import get_lead_by_sender, list_leads
+from leads.lead_queue import change_status, get_lead_by_sender
 from leads.lead_store import request_handoff, save_lead
-from leads.models import Lead
-from leads.retention import purge, retention_days
+from leads.models import STATUSES, Lead
+from leads.paths import REPO_ROOT
+from leads.retention import purge
+from leads.retention_policy import DEFAULT_DAYS, RetentionError, load_retention
 from leads.trackers import conversation_transcript, erase_tracker, purge_trackers
 from tests.leads.helpers import lead_input
 
@@ -69,56 +75,106 @@ def age_lead(sender_id, days):
         )
 
 
-def test_purge_erases_old_nurture_leads_and_old_leadless_conversations(tracker_url):
-    save_lead(lead_input("tg-old-nurture", status="nurture", qualified=False))
-    save_lead(lead_input("tg-new-nurture", status="nurture", qualified=False))
-    save_lead(lead_input("tg-old-new", status="new"))
-    save_lead(lead_input("tg-old-handoff", status="nurture", qualified=False))
-    request_handoff("tg-old-handoff", language="fr", campaign=None)
-    age_lead("tg-old-nurture", 181)
-    age_lead("tg-new-nurture", 179)
-    age_lead("tg-old-new", 400)
-    age_lead("tg-old-handoff", 400)
-    old_id = get_lead_by_sender("tg-old-nurture").id
+# Distinct periods per status, so a lead purged by another status's period would show.
+PERIODS = {status: 20 + 10 * index for index, status in enumerate(STATUSES)}
+PERIODS["conversation"] = 14
 
-    add_event(tracker_url, "tg-old-nurture", NOW - timedelta(days=200))
-    add_event(tracker_url, "tg-old-new", NOW - timedelta(days=200))
-    add_event(tracker_url, "try-old", NOW - timedelta(days=31))
-    add_event(tracker_url, "try-old", NOW - timedelta(days=45))
-    add_event(tracker_url, "try-recent", NOW - timedelta(days=40))
-    add_event(tracker_url, "try-recent", NOW - timedelta(days=2))
+
+@pytest.fixture
+def content_file(tmp_path, monkeypatch):
+    """The shipped facts sheet with our retention periods, as PASSERELLE_CONTENT."""
+    facts = yaml.safe_load((REPO_ROOT / "content" / "facts.yml").read_text(encoding="utf-8"))
+    facts["privacy"]["retention_days"] = dict(PERIODS)
+    path = tmp_path / "facts.yml"
+    path.write_text(yaml.safe_dump(facts, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("PASSERELLE_CONTENT", str(path))
+    return path
+
+
+@pytest.mark.parametrize("status", STATUSES)
+def test_each_status_is_kept_exactly_as_long_as_the_notice_says(tracker_url, content_file, status):
+    days = PERIODS[status]
+    # What the privacy notice tells the young person, in every language...
+    for language in ("nl", "fr", "en"):
+        assert content_slots(language)[f"c_retention_{status}_days"] == str(days)
+    # ...is what the purge does: a lead unchanged for longer goes, with its conversation.
+    for sender, age in (("tg-expired", days + 1), ("tg-kept", days - 1)):
+        save_lead(lead_input(sender, status=status, qualified=status != "nurture"))
+        age_lead(sender, age)
+        add_event(tracker_url, sender, NOW - timedelta(days=1))  # talked recently
+    expired_id = get_lead_by_sender("tg-expired").id
 
     report = purge(NOW, tracker_url=tracker_url)
 
-    assert report.leads_erased == 1
-    assert report.conversations_purged == 2  # try-old and the erased lead's conversation
-    assert get_lead_by_sender("tg-old-nurture") is None
-    remaining = {row.sender_id for row in list_leads(None, 1, 50).items}
-    assert remaining == {"tg-new-nurture", "tg-old-new", "tg-old-handoff"}
-    assert senders(tracker_url) == ["tg-old-new", "try-recent"]
-    assert [a.message for a in list_audit(target=f"lead {old_id}")] == [
-        f"lead {old_id} erased (retention)"
+    assert report.erased_lead_ids == [expired_id]
+    assert report.erased_by_status == {status: 1} and report.transcripts_erased == 1
+    assert get_lead_by_sender("tg-expired") is None
+    assert get_lead_by_sender("tg-kept") is not None
+    assert senders(tracker_url) == ["tg-kept"]  # the transcript went with its lead
+    assert [a.message for a in list_audit(target=f"lead {expired_id}")] == [
+        f"lead {expired_id} erased (retention)"
     ]
 
 
-def test_retention_periods_come_from_the_environment(db_url, monkeypatch):
-    assert (retention_days("nurture"), retention_days("conversation")) == (180, 30)
-    monkeypatch.setenv("NURTURE_RETENTION_DAYS", "90")
-    monkeypatch.setenv("CONVERSATION_RETENTION_DAYS", "7")
-    assert (retention_days("nurture"), retention_days("conversation")) == (90, 7)
-    monkeypatch.setenv("NURTURE_RETENTION_DAYS", "soon")
-    assert retention_days("nurture") == 180
-    save_lead(lead_input("tg-n", status="nurture", qualified=False))
-    age_lead("tg-n", 100)
-    monkeypatch.setenv("NURTURE_RETENTION_DAYS", "90")
-    assert purge(NOW).leads_erased == 1
+def test_the_period_is_the_one_of_the_current_status(tracker_url, content_file):
+    assert PERIODS["contacted"] < PERIODS["nurture"]
+    save_lead(lead_input("tg-1", status="nurture", qualified=False))
+    lead = get_lead_by_sender("tg-1")
+    change_status(lead.id, "contacted", expected_version=lead.version, actor_id=None)
+    age_lead("tg-1", PERIODS["contacted"] + 1)  # within nurture's period, past contacted's
+    assert purge(NOW, tracker_url=tracker_url).erased_by_status == {"contacted": 1}
 
 
-def test_retention_periods_from_the_content_file(monkeypatch, tmp_path):
-    content = tmp_path / "facts.yml"
-    content.write_text("retention:\n  nurture_days: 365\n  conversation_days: 14\n")
-    monkeypatch.setenv("PASSERELLE_CONTENT", str(content))
-    assert (retention_days("nurture"), retention_days("conversation")) == (365, 14)
+def test_conversations_without_a_lead_go_after_the_conversation_period(tracker_url, content_file):
+    assert content_slots("fr")["c_retention_conversation_days"] == "14"
+    save_lead(lead_input("tg-lead", status="new"))
+    add_event(tracker_url, "tg-lead", NOW - timedelta(days=200))  # a lead keeps its chat
+    add_event(tracker_url, "try-old", NOW - timedelta(days=15))
+    add_event(tracker_url, "try-old", NOW - timedelta(days=45))
+    add_event(tracker_url, "try-recent", NOW - timedelta(days=40))
+    add_event(tracker_url, "try-recent", NOW - timedelta(days=13))
+
+    report = purge(NOW, tracker_url=tracker_url)
+
+    assert report.leads_erased == 0 and report.conversations_purged == 1
+    assert senders(tracker_url) == ["tg-lead", "try-recent"]
+
+
+def test_a_pending_handoff_does_not_stop_the_clock(tracker_url):
+    save_lead(lead_input("tg-1", status="nurture", qualified=False))
+    request_handoff("tg-1", language="fr", campaign=None)
+    age_lead("tg-1", 181)
+    assert purge(NOW, tracker_url=tracker_url).erased_by_status == {"nurture": 1}
+
+
+def test_every_status_has_a_period_and_the_defaults_are_product_s(monkeypatch, tmp_path):
+    assert set(DEFAULT_DAYS) == set(STATUSES) | {"conversation"}
+    monkeypatch.setenv("PASSERELLE_CONTENT", str(tmp_path / "missing.yml"))
+    policy = load_retention()
+    assert (policy.days_for("nurture"), policy.conversation_days) == (180, 30)  # PRODUCT §7
+    shipped = yaml.safe_load((REPO_ROOT / "content" / "facts.yml").read_text(encoding="utf-8"))
+    assert set(shipped["privacy"]["retention_days"]) == set(DEFAULT_DAYS)  # all written out
+
+
+@pytest.mark.parametrize(
+    "periods, problem",
+    [
+        ({"nurture": "soon"}, "retention_days.nurture: expected a whole number"),
+        ({"declined": 0}, "retention_days.declined: expected a whole number"),
+        ({"not-suitable": 30}, "unknown not-suitable"),
+        ([30], "expected a mapping"),
+    ],
+)
+def test_a_wrong_period_is_an_error_for_the_purge_and_the_notice(content_file, periods, problem):
+    facts = yaml.safe_load(content_file.read_text(encoding="utf-8"))
+    facts["privacy"]["retention_days"] = periods
+    content_file.write_text(yaml.safe_dump(facts, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(RetentionError, match=problem):
+        load_retention()
+    with pytest.raises(RetentionError, match=problem):
+        purge(NOW)
+    with pytest.raises(ContentError, match=problem):
+        parse_content(facts)
 
 
 def test_erase_tracker_removes_one_conversation(tracker_url):
