@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from urllib.parse import quote
 
 import httpx
+from starlette.concurrency import run_in_threadpool
 
 from admin.settings import AdminSettings
 from leads.trackers import conversation_transcript
@@ -25,7 +26,7 @@ class RasaApiError(Exception):
     pass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TranscriptLine:
     at: datetime | None
     speaker: str  # "user", "bot" or "staff"
@@ -38,7 +39,7 @@ class TranscriptLine:
         return self.speaker == "user" and self.text.startswith("/")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Transcript:
     lines: list[TranscriptLine]
     source: str  # "rasa", "store" or "none"
@@ -51,14 +52,19 @@ async def fetch_transcript(settings: AdminSettings, sender_id: str) -> Transcrip
     except RasaApiError as error:
         log.warning("transcript of a lead from the tracker store: %s", error)
         try:
-            stored = conversation_transcript(sender_id)
+            # The tracker database is read off the event loop (it may be the slow one).
+            stored = await run_in_threadpool(conversation_transcript, sender_id)
         except Exception as store_error:  # the tracker database is down too
             log.warning("tracker store unreadable: %s", store_error)
-            return Transcript([], "none", "The conversation cannot be read right now.")
-        lines = [TranscriptLine(line.at, line.speaker, line.text) for line in stored]
+            return Transcript(
+                lines=[], source="none", problem="The conversation cannot be read right now."
+            )
+        lines = [
+            TranscriptLine(at=line.at, speaker=line.speaker, text=line.text) for line in stored
+        ]
         note = "Rasa is not reachable: this transcript comes from the tracker store."
-        return Transcript(lines, "store", note)
-    return Transcript(lines_from_events(events), "rasa")
+        return Transcript(lines=lines, source="store", problem=note)
+    return Transcript(lines=lines_from_events(events), source="rasa")
 
 
 def lines_from_events(events: list[dict]) -> list[TranscriptLine]:
@@ -76,7 +82,7 @@ def lines_from_events(events: list[dict]) -> list[TranscriptLine]:
         speaker = "staff" if kind == "bot" and metadata.get("staff") else kind
         stamp = event.get("timestamp")
         at = datetime.fromtimestamp(stamp, tz=timezone.utc) if stamp else None
-        lines.append(TranscriptLine(at, speaker, text, buttons))
+        lines.append(TranscriptLine(at=at, speaker=speaker, text=text, buttons=buttons))
     return lines
 
 

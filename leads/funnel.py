@@ -41,7 +41,7 @@ LANGUAGE_ORDER = ("nl", "fr", "en")
 _salt: bytes | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FunnelStep:
     name: str
     count: int
@@ -49,7 +49,7 @@ class FunnelStep:
     rate_from_start: float | None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class FunnelRow:
     dimension: str  # "all", "campaign" or "language"
     value: str  # "all", a campaign code (or "(none)"), a language code

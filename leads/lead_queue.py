@@ -23,6 +23,10 @@ from leads.timerange import range_end, range_start
 from leads.validation import InvalidValue, require
 
 MAX_PER_PAGE = 500
+# LeadRow's fields that are the lead's own columns (the others are looked up).
+LEAD_COLUMNS = tuple(
+    f.name for f in dataclasses.fields(LeadRow) if f.name in Lead.__table__.columns
+)
 
 
 class LeadNotFound(LookupError):
@@ -58,8 +62,7 @@ def list_leads(
     with session_scope() as session:
         total = session.scalar(filtered(select(func.count(Lead.id)), filters)) or 0
         leads = session.scalars(query.offset((page - 1) * per_page).limit(per_page)).all()
-        emails = _staff_emails(session, [lead.assigned_to for lead in leads])
-        rows = [_lead_row(lead, emails) for lead in leads]
+        rows = lead_rows(session, leads)
     return Page(items=rows, total=total, page=page, per_page=per_page)
 
 
@@ -242,14 +245,19 @@ def _staff_emails(session: Session, ids: Sequence[int | None]) -> dict[int | Non
     return dict(rows.tuples().all())
 
 
-def _lead_row(lead: Lead, emails: dict[int | None, str]) -> LeadRow:
-    return LeadRow(**_lead_row_fields(lead, emails))
+def lead_rows(session: Session, leads: Sequence[Lead]) -> list[LeadRow]:
+    """The row of each lead, with the e-mails of the staff it points at."""
+    emails = _staff_emails(
+        session, [i for lead in leads for i in (lead.assigned_to, lead.last_changed_by)]
+    )
+    return [LeadRow(**_lead_row_fields(lead, emails)) for lead in leads]
 
 
 def _lead_row_fields(lead: Lead, emails: dict[int | None, str]) -> dict[str, Any]:
-    names = [f.name for f in dataclasses.fields(LeadRow) if f.name != "assigned_to_email"]
-    values = {name: getattr(lead, name) for name in names}
+    values = {name: getattr(lead, name) for name in LEAD_COLUMNS}
+    values["score_breakdown"] = dict(lead.score_breakdown or {})
     values["assigned_to_email"] = emails.get(lead.assigned_to)
+    values["last_changed_by_email"] = emails.get(lead.last_changed_by)
     return values
 
 
@@ -270,15 +278,6 @@ def _lead_detail(session: Session, lead: Lead) -> LeadDetail:
     )
     return LeadDetail(
         **_lead_row_fields(lead, emails),
-        telegram_user_id=lead.telegram_user_id,
-        registered=lead.registered,
-        experience=lead.experience,
-        motivation=lead.motivation,
-        commitment=lead.commitment,
-        consent=lead.consent,
-        score_breakdown=dict(lead.score_breakdown or {}),
-        last_changed_by=lead.last_changed_by,
-        last_changed_by_email=emails.get(lead.last_changed_by),
         notes=[
             NoteRow(
                 id=n.id,

@@ -14,10 +14,11 @@ from sqlalchemy import and_, or_, select
 
 from leads import spool
 from leads.db import is_outage, session_scope
+from leads.lead_queue import lead_rows
 from leads.lead_writes import erase_in, flag_handoff, upsert_lead
 from leads.models import Lead, utcnow
 from leads.replay import write_or_spool
-from leads.rows import ExpiredLead, LeadInput, SaveResult
+from leads.rows import LeadInput, LeadRow, SaveResult
 from leads.validation import validate_handoff, validate_lead_input
 
 
@@ -97,7 +98,7 @@ def erase_lead_by_id(lead_id: int, actor: str) -> bool:
         return True
 
 
-def erase_expired_leads(updated_before: Mapping[str, datetime]) -> list[ExpiredLead]:
+def erase_expired_leads(updated_before: Mapping[str, datetime]) -> list[LeadRow]:
     """Retention: erase every lead whose status is a key of `updated_before` and that has
     not changed since that status's cutoff (audit "lead N erased (retention)"). Returns
     the erased leads (their conversations are the caller's to erase: another database)."""
@@ -111,9 +112,7 @@ def erase_expired_leads(updated_before: Mapping[str, datetime]) -> list[ExpiredL
     )
     with spool.replay_lock(timeout_s=30.0), session_scope(write=True) as session:
         stale = session.scalars(select(Lead).where(expired).order_by(Lead.id)).all()
-        erased = [
-            ExpiredLead(id=lead.id, sender_id=lead.sender_id, status=lead.status) for lead in stale
-        ]
+        erased = lead_rows(session, stale)
         for lead in stale:
             erase_in(session, lead, "retention", "retention")
         return erased

@@ -1,4 +1,11 @@
-"""The lead store's row types: plain dataclasses in and out, one per table; no session leaks out."""
+"""The lead store's types in and out: plain dataclasses, built by keyword only (no positional
+construction), no session leaks out.
+
+One row type per table: `LeadRow` (leads), `NoteRow` (notes), `StatusChangeRow`
+(status_changes), `CampaignRow` (campaigns), `StaffRow` (staff_users), `ApiTokenRow`
+(api_tokens), `AuditRow` (audit_log). `LeadDetail` is a lead with its notes and history;
+`LeadInput` is what the dialogue hands over (the lead's answer columns).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,7 @@ from leads.models import utcnow
 T = TypeVar("T")
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class LeadInput:
     """What the dialogue knows about a person at the end of the check."""
 
@@ -36,7 +43,7 @@ class LeadInput:
     telegram_user_id: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SaveResult:
     saved: bool  # in the database now
     spooled: bool = False  # database unreachable: kept on disk, saved when it is back
@@ -44,16 +51,7 @@ class SaveResult:
     created: bool = False
 
 
-@dataclass(frozen=True)
-class ExpiredLead:
-    """A lead the retention purge erased."""
-
-    id: int
-    sender_id: str
-    status: str
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LeadFilters:
     status: str | None = None
     campus: str | None = None
@@ -68,7 +66,7 @@ class LeadFilters:
     handoff_requested: bool | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Page(Generic[T]):
     items: list[T]
     total: int
@@ -80,31 +78,42 @@ class Page(Generic[T]):
         return max(1, -(-self.total // self.per_page))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LeadRow:
+    """Every column of a lead, plus the e-mails of the staff its ids point at."""
+
     id: int
     sender_id: str
+    telegram_user_id: int | None
     first_name: str | None
     age: int | None
     campus: str | None
     situation: str | None
+    registered: str | None
+    experience: str | None
+    motivation: str | None
+    commitment: str | None
     contact_kind: str | None
     contact: str | None
+    consent: bool
     score: int
+    score_breakdown: dict[str, Any]
     qualified: bool
     status: str
-    language: str
-    campaign: str | None
     handoff_requested: bool
     handoff_at: datetime | None
+    language: str
+    campaign: str | None
     assigned_to: int | None
     assigned_to_email: str | None
+    last_changed_by: int | None
+    last_changed_by_email: str | None
     created_at: datetime
     updated_at: datetime
     version: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class NoteRow:
     id: int
     author_id: int | None
@@ -113,7 +122,7 @@ class NoteRow:
     created_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StatusChangeRow:
     from_status: str | None
     to_status: str
@@ -122,22 +131,15 @@ class StatusChangeRow:
     at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LeadDetail(LeadRow):
-    telegram_user_id: int | None
-    registered: str | None
-    experience: str | None
-    motivation: str | None
-    commitment: str | None
-    consent: bool
-    score_breakdown: dict[str, Any]
-    last_changed_by: int | None
-    last_changed_by_email: str | None
+    """A lead with its notes and its status history, oldest first."""
+
     notes: list[NoteRow]
     history: list[StatusChangeRow]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CampaignRow:
     id: int
     code: str
@@ -150,7 +152,7 @@ class CampaignRow:
     created_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StaffRow:
     id: int
     email: str
@@ -166,7 +168,7 @@ class StaffRow:
         return self.locked_until is not None and self.locked_until > (now or utcnow())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ApiTokenRow:
     id: int
     staff_user_id: int
@@ -187,7 +189,7 @@ class ApiTokenRow:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ApiAccess:
     """Who an API request acts for, and with which token."""
 
@@ -195,7 +197,7 @@ class ApiAccess:
     token: ApiTokenRow
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AuditRow:
     id: int
     at: datetime

@@ -34,7 +34,7 @@ SPOOL_NAME = "leads.jsonl"
 REJECTED_NAME = "leads.rejected.jsonl"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SpoolEntry:
     id: str
     op: str
@@ -46,7 +46,7 @@ class SpoolEntry:
         return datetime.fromisoformat(self.at)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class FlushResult:
     written: int = 0
     rejected: int = 0

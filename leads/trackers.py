@@ -22,7 +22,7 @@ from leads.paths import var_dir
 CHUNK = 500
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TranscriptLine:
     at: datetime
     speaker: str  # "user" or "bot"
