@@ -53,9 +53,10 @@ def create_app(settings: AdminSettings | None = None) -> FastAPI:
         title="Passerelle dashboard API",
         description=(
             "Leads and campaigns for a CRM/ATS. Authenticate with `Authorization: Bearer "
-            "<token>`: create a token on the dashboard's Account page (it acts with your role). "
-            "Changing a lead needs the `version` you read: a `409` means someone changed it "
-            "meanwhile."
+            "<token>`: create a token on the dashboard's Account page (it acts with your role; "
+            "a read-only token gets `403` for any change; a token may expire, and a password "
+            "change revokes it). Changing a lead needs the `version` you read: a `409` means "
+            "someone changed it meanwhile."
         ),
         version="1",
         docs_url=None,

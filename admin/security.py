@@ -22,6 +22,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from fastapi import Depends, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from admin.passwords import fingerprint
 from admin.settings import AdminSettings
@@ -113,16 +114,17 @@ def bearer_access(request: Request) -> ApiAccess | None:
     return verify_api_token(token.strip())
 
 
-def auth_guard(request: Request) -> None:
+async def auth_guard(request: Request) -> None:
     """App-wide: only public paths answer without a session (or, under /api/, a token).
 
-    A plain `def`: it reads the database, so FastAPI runs it in its threadpool, never on
-    the event loop (a stalled database must not stall /health or any other request)."""
+    The database is read in the threadpool, never on the event loop, and public paths need
+    no thread at all: a stalled database (even one that holds every thread) must not stall
+    /health or any request that does not need it."""
     path = request.url.path
     if path in PUBLIC_PATHS:
         return
     if path.startswith(API_PREFIX):
-        access = bearer_access(request)
+        access = await run_in_threadpool(bearer_access, request)
         if access is None:
             raise ApiNotAuthenticated()
         if access.token.read_only and request.method not in SAFE_METHODS:
@@ -133,7 +135,7 @@ def auth_guard(request: Request) -> None:
             )
         user = access.staff
     else:
-        user = session_user(request)
+        user = await run_in_threadpool(session_user, request)
         if user is None:
             request.session.pop(USER_ID, None)
             raise NotAuthenticated()

@@ -23,7 +23,7 @@ TOO_MANY = "Too many failed logins from this address. Wait 15 minutes, then try 
 
 
 @router.get("/health", include_in_schema=False)
-def health() -> JSONResponse:
+async def health() -> JSONResponse:  # async: it needs no thread of the (maybe busy) pool
     return JSONResponse({"status": "ok"})
 
 
