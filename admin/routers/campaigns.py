@@ -47,9 +47,7 @@ def create_campaign(
     user: StaffRow = Depends(require_admin),
 ) -> Response:
     try:
-        campaign = campaign_store.create_campaign(
-            name, kind, location, notes, created_by=user.id
-        )
+        campaign = campaign_store.create_campaign(name, kind, location, notes, created_by=user.id)
     except InvalidValue:
         context = {
             "campaign": None,
@@ -92,8 +90,11 @@ def update_campaign(
             campaign_id, name=name, kind=kind, location=location, notes=notes, actor_id=user.id
         )
     except InvalidValue:
-        flash(request, "Not saved: the name must not be empty and the kind must be one of "
-              "the list.", "error")
+        flash(
+            request,
+            "Not saved: the name must not be empty and the kind must be one of the list.",
+            "error",
+        )
         return redirect(f"/campaigns/{campaign_id}")
     flash(request, "Campaign saved.")
     return redirect(f"/campaigns/{campaign_id}")
@@ -115,7 +116,9 @@ def set_active(
 
 @router.get("/campaigns/{campaign_id}/qr.png")
 async def qr_code_png(
-    request: Request, campaign_id: int, download: bool = False,
+    request: Request,
+    campaign_id: int,
+    download: bool = False,
     user: StaffRow = Depends(current_user),
 ) -> Response:
     campaign = await run_in_threadpool(_campaign_or_404, campaign_id)
@@ -126,7 +129,9 @@ async def qr_code_png(
 
 @router.get("/campaigns/{campaign_id}/qr.svg")
 async def qr_code_svg(
-    request: Request, campaign_id: int, download: bool = False,
+    request: Request,
+    campaign_id: int,
+    download: bool = False,
     user: StaffRow = Depends(current_user),
 ) -> Response:
     campaign = await run_in_threadpool(_campaign_or_404, campaign_id)

@@ -203,8 +203,12 @@ def erase(
         erase_tracker(lead.sender_id)
     except Exception:  # the tracker database is down: the lead is gone, say what is left
         log.exception("conversation of erased lead %s not erased", lead_id)
-        flash(request, f"Lead {lead_id} is erased, but its conversation could not be erased "
-              "right now (tracker database unreachable). Tell the administrator.", "error")
+        flash(
+            request,
+            f"Lead {lead_id} is erased, but its conversation could not be erased "
+            "right now (tracker database unreachable). Tell the administrator.",
+            "error",
+        )
         return redirect("/leads")
     flash(request, f"Lead {lead_id} and its conversation are erased.")
     return redirect("/leads")

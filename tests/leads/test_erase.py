@@ -31,9 +31,7 @@ def test_erase_removes_lead_notes_and_history(db_url):
 
     assert get_lead(lead.id) is None
     assert (rows(Lead, lead.id), rows(Note, lead.id), rows(StatusChange, lead.id)) == (0, 0, 0)
-    assert [a.message for a in list_audit(target=f"lead {lead.id}")] == [
-        f"lead {lead.id} erased"
-    ]
+    assert [a.message for a in list_audit(target=f"lead {lead.id}")] == [f"lead {lead.id} erased"]
     assert get_lead(other) is not None
     assert rows(StatusChange, other) == 1
     assert erase_lead("tg-42") is False  # nothing left to erase

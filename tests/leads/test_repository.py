@@ -134,9 +134,7 @@ def test_stale_version_is_refused_with_who_changed_it(db_url):
     lead = get_lead(save_lead(lead_input()).lead_id)
 
     # Anna and Bert both opened the lead at the same version.
-    changed = change_status(
-        lead.id, "contacted", expected_version=lead.version, actor_id=anna.id
-    )
+    changed = change_status(lead.id, "contacted", expected_version=lead.version, actor_id=anna.id)
     with pytest.raises(StaleLead) as refused:
         change_status(lead.id, "declined", expected_version=lead.version, actor_id=bert.id)
     with pytest.raises(StaleLead):

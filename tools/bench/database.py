@@ -31,8 +31,9 @@ def qualified_leads(database_url: str, sender_ids: list[str]) -> set[str]:
     found: set[str] = set()
     with session_scope(database_url) as session:
         for start in range(0, len(sender_ids), 500):
-            chunk = sender_ids[start:start + 500]
+            chunk = sender_ids[start : start + 500]
             rows = session.execute(
-                select(Lead.sender_id).where(Lead.sender_id.in_(chunk), Lead.qualified.is_(True)))
+                select(Lead.sender_id).where(Lead.sender_id.in_(chunk), Lead.qualified.is_(True))
+            )
             found.update(row[0] for row in rows)
     return found
