@@ -61,7 +61,7 @@ def _purge(_args: argparse.Namespace) -> int:
 
     report = purge()
     print(describe(report), file=sys.stderr)
-    return 1 if report.transcripts_failed else 0
+    return 1 if report.trackers_unreachable or report.transcripts_failed else 0
 
 
 def _parser() -> argparse.ArgumentParser:

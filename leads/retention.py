@@ -30,8 +30,9 @@ class PurgeReport:
     erased_lead_ids: list[int] = field(default_factory=list)
     erased_by_status: dict[str, int] = field(default_factory=dict)
     transcripts_erased: int = 0  # conversations of the erased leads
-    transcripts_failed: int = 0  # tracker database unreachable: left for the next purge
+    transcripts_failed: int = 0  # tracker database unreachable: left for a later purge
     conversations_purged: int = 0  # conversations that never became a lead
+    trackers_unreachable: bool = False  # then conversations_purged is 0: nothing done there
 
     @property
     def leads_erased(self) -> int:
@@ -53,14 +54,24 @@ def purge(
         try:
             erase_tracker(lead.sender_id, url=tracker_url)
             transcripts += 1
-        except Exception:
+        except Exception as error:
             # No lead points at it any more: the conversation purge erases it as a chat
             # without a lead, once its last message is older than the conversation period.
-            log.exception("retention: conversation of erased lead %s not erased yet", lead.id)
+            # Logged without the error's text: it may quote the chat id.
+            log.error(
+                "retention: conversation of erased lead %s not erased yet (%s)",
+                lead.id,
+                type(error).__name__,
+            )
             failed += 1
     with session_scope() as session:
         keep = set(session.scalars(select(Lead.sender_id)))
-    purged = purge_trackers(policy.conversation_days, keep, now=now, url=tracker_url)
+    try:
+        purged = purge_trackers(policy.conversation_days, keep, now=now, url=tracker_url)
+        unreachable = False
+    except Exception as error:
+        log.error("retention: tracker database unreachable (%s)", type(error).__name__)
+        purged, unreachable = 0, True
     report = PurgeReport(
         policy=policy,
         erased_lead_ids=[lead.id for lead in erased],
@@ -68,6 +79,7 @@ def purge(
         transcripts_erased=transcripts,
         transcripts_failed=failed,
         conversations_purged=purged,
+        trackers_unreachable=unreachable,
     )
     log.info(
         "retention: %d leads erased %s, %d conversations without a lead purged",
@@ -93,9 +105,10 @@ def describe(report: PurgeReport) -> str:
         f"; {report.conversations_purged} conversation(s) without a lead, idle for more "
         f"than {policy.conversation_days} days, purged"
     )
-    if report.transcripts_failed:
+    if report.trackers_unreachable or report.transcripts_failed:
         text += (
-            f"; {report.transcripts_failed} conversation(s) of erased leads not erased yet "
-            "(tracker database unreachable): they go with a later purge; check the database"
+            f"; the tracker database was unreachable, so {report.transcripts_failed} "
+            "conversation(s) of erased leads and the old conversations without a lead wait "
+            "for the next purge: check TRACKER_DATABASE_URL and that the database runs"
         )
     return text

@@ -18,10 +18,10 @@ from leads.lead_queue import change_status, get_lead_by_sender
 from leads.lead_store import request_handoff, save_lead
 from leads.models import STATUSES, Lead
 from leads.paths import REPO_ROOT
-from leads.retention import purge
+from leads.retention import describe, purge
 from leads.retention_policy import DEFAULT_DAYS, RetentionError, load_retention
 from leads.trackers import conversation_transcript, erase_tracker, purge_trackers
-from tests.leads.helpers import lead_input
+from tests.leads.helpers import free_port, lead_input
 
 NOW = datetime(2025, 9, 1, 12, tzinfo=timezone.utc)
 
@@ -209,3 +209,13 @@ def test_tracker_functions_work_before_rasa_created_its_table(tmp_path):
     assert erase_tracker("tg-1", url=missing) == 0
     assert purge_trackers(30, set(), url=missing) == 0
     assert conversation_transcript("tg-1", url=missing) == []
+
+
+def test_leads_are_erased_and_the_operator_told_when_the_tracker_database_is_down(db_url):
+    save_lead(lead_input("tg-1", status="declined"))
+    age_lead("tg-1", 31)
+    down = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/test"  # nobody listens
+    report = purge(NOW, tracker_url=down)
+    assert report.erased_by_status == {"declined": 1} and get_lead_by_sender("tg-1") is None
+    assert (report.transcripts_failed, report.trackers_unreachable) == (1, True)
+    assert "tracker database was unreachable" in describe(report)

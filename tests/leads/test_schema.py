@@ -6,13 +6,14 @@ import secrets
 from collections.abc import Iterator
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from leads.db import dispose_engines, get_engine
-from leads.migrate import current_revision, upgrade
+from leads.migrate import alembic_config, current_revision, upgrade
 from leads.models import Base
 from tests.leads.helpers import postgres_url
 
@@ -94,3 +95,13 @@ def test_0002_keeps_staff_and_tokens_and_their_powers(fresh_url):
         assert tuple(token) == ("read_write", None)
     with pytest.raises(IntegrityError), get_engine(fresh_url).begin() as connection:
         connection.execute(text("UPDATE api_tokens SET scope = 'admin'"))
+    # And back: 0002 downgrades cleanly, keeping the rows.
+    config = alembic_config(fresh_url)
+    with get_engine(fresh_url).begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    assert current_revision(fresh_url) == "0001"
+    columns = {c["name"] for c in inspect(get_engine(fresh_url)).get_columns("api_tokens")}
+    assert "scope" not in columns
+    with get_engine(fresh_url).connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM api_tokens")).scalar() == 1

@@ -17,8 +17,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# SQLite: staff_users is never recreated (dropping it would cascade to the rows that point
+# at it: tokens, campaigns, leads); ADD/DROP COLUMN need no copy. api_tokens is recreated
+# for its CHECK constraint, which is safe: nothing points at it.
+
+
 def upgrade() -> None:
-    with op.batch_alter_table('staff_users', schema=None) as batch_op:
+    with op.batch_alter_table('staff_users', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('session_generation', sa.Integer(), server_default='0', nullable=False))
 
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
@@ -29,8 +34,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_api_tokens_token_scope'), type_='check')
         batch_op.drop_column('scope')
         batch_op.drop_column('expires_at')
 
-    with op.batch_alter_table('staff_users', schema=None) as batch_op:
+    with op.batch_alter_table('staff_users', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('session_generation')
