@@ -29,6 +29,7 @@ from actions.check_form import (
 )
 from actions.language import dominant_language
 from actions.scoring import ScoreResult, score
+from leads.log_privacy import pseudonym
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ def save(tracker: Tracker, answers: dict[str, Any], result: ScoreResult) -> int 
     try:
         saved = save_lead(lead)
     except Exception:  # a bug must not leave the young person without an answer
-        log.exception("lead of %s not saved", tracker.sender_id)
+        log.exception("lead of %s not saved", pseudonym(tracker.sender_id))
         return None
     log.info("lead saved=%s spooled=%s id=%s", saved.saved, saved.spooled, saved.lead_id)
     return saved.lead_id
@@ -146,7 +147,8 @@ def notify_staff(dispatcher: CollectingDispatcher, kind: str, lead_id: int | Non
         log.info("no staff notification for a %s lead without an id (spooled)", kind)
         return
     dispatcher.utter_message(
-        json_message={"passerelle": "notify_staff", "kind": kind, "lead_id": lead_id})
+        json_message={"passerelle": "notify_staff", "kind": kind, "lead_id": lead_id}
+    )
 
 
 def _age(value: Any) -> int:
@@ -186,7 +188,7 @@ class ActionRequestHandoff(Action):
             record_funnel("handoff", tracker)
             notify_staff(dispatcher, "handoff", saved.lead_id)
         except Exception:  # a bug must not leave the young person without an answer
-            log.exception("handoff of %s not recorded", tracker.sender_id)
+            log.exception("handoff of %s not recorded", pseudonym(tracker.sender_id))
         dispatcher.utter_message(response="utter_handoff_done")
         events = cleared(["handoff_consent", REASK])
         if check_in_progress(tracker):
@@ -216,7 +218,7 @@ class ActionForget(Action):
         try:
             erase_lead(tracker.sender_id, actor="user")
         except Exception:
-            log.exception("erase of %s failed", tracker.sender_id)
+            log.exception("erase of %s failed", pseudonym(tracker.sender_id))
             raise  # Rasa then answers with its fallback; the person can ask again
         dispatcher.utter_message(response="utter_forget_done")
         dispatcher.utter_message(json_message=ERASE_TRACKER_PAYLOAD)

@@ -61,6 +61,7 @@ from bot.settings import Settings
 from bot.telegram_http import AiohttpRequest
 from bot.texts import LANGUAGE_PROMPT, text
 from bot.webhook import WebhookReceiver, register_webhook
+from leads.log_privacy import pseudonym
 
 log = logging.getLogger(__name__)
 
@@ -247,7 +248,7 @@ class PasserelleBot:
             verdict = self.flood.check(chat.id)
         if verdict is Verdict.ALLOW:
             return
-        log.info("chat %s is flooding: message dropped", chat.id)
+        log.info("chat %s is flooding: message dropped", pseudonym(chat.id))
         if update.callback_query is not None:
             with suppress(TelegramError):
                 await update.callback_query.answer()

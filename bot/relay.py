@@ -22,6 +22,7 @@ from bot.pending import HeldMessages, Inbound, RetryLoop
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.rendering import RenderedReply, render_reply
 from bot.texts import text
+from leads.log_privacy import pseudonym
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +59,17 @@ class Relay:
             try:
                 replies = await self._ask(message)
             except RasaUnavailable as error:
-                log.warning("chat %s: Rasa unavailable (%s); message held for retry",
-                            chat_id, error)
+                log.warning(
+                    "chat %s: Rasa unavailable (%s); message held for retry",
+                    pseudonym(chat_id),
+                    error,
+                )
                 if self.retry is not None:
                     self.retry.wake()
                 await self._tell_hiccup(message)
                 return
             except Exception:  # a bug, not an outage: retrying would block the chat's line
-                log.exception("chat %s: Rasa call failed; message dropped", chat_id)
+                log.exception("chat %s: Rasa call failed; message dropped", pseudonym(chat_id))
                 self.held.done(chat_id)
                 continue
             self.held.done(chat_id)
@@ -81,12 +85,16 @@ class Relay:
     async def _ask(self, message: Inbound) -> list[dict]:
         async with self.deliverer.typing(message.chat_id):
             call = asyncio.ensure_future(
-                self.rasa.send(message.sender_id, message.text, message.metadata))
+                self.rasa.send(message.sender_id, message.text, message.metadata)
+            )
             try:
                 done, _ = await asyncio.wait({call}, timeout=self.slow_notice_after)
                 if not done:  # slow: say so now, keep waiting for the answer (no replay)
-                    log.warning("chat %s: Rasa slower than %.0f s", message.chat_id,
-                                self.slow_notice_after)
+                    log.warning(
+                        "chat %s: Rasa slower than %.0f s",
+                        pseudonym(message.chat_id),
+                        self.slow_notice_after,
+                    )
                     await self._tell_hiccup(message)
                 replies = await call
             finally:
@@ -104,12 +112,12 @@ class Relay:
     async def _deliver(self, message: Inbound, reply: RenderedReply) -> None:
         chat_id = message.chat_id
         if not reply.messages and not reply.directives:
-            log.warning("chat %s: Rasa answered nothing to a message", chat_id)
+            log.warning("chat %s: Rasa answered nothing to a message", pseudonym(chat_id))
         try:
             for outgoing in reply.messages:
                 await self.deliverer.send(chat_id, outgoing)
         except ChatUnreachable as error:
-            log.info("chat %s unreachable (%s): reply not delivered", chat_id, error)
+            log.info("chat %s unreachable (%s): reply not delivered", pseudonym(chat_id), error)
         self.languages.saw_reply(chat_id, reply.texts)
         for directive in reply.directives:
             await self._carry_out(message, directive)
@@ -126,9 +134,9 @@ class Relay:
     async def _erase(self, message: Inbound) -> None:
         try:
             erased = await asyncio.to_thread(self.erase_tracker, message.sender_id)
-            log.info("chat %s: tracker erased (%s rows)", message.chat_id, erased)
+            log.info("chat %s: tracker erased (%s rows)", pseudonym(message.chat_id), erased)
         except Exception:
-            log.exception("chat %s: erasing the Rasa tracker failed", message.chat_id)
+            log.exception("chat %s: erasing the Rasa tracker failed", pseudonym(message.chat_id))
         self.languages.forget(message.chat_id)
 
     async def _actions_healthy(self) -> bool:
