@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
+from actions import store
 from actions.check_form import (
     CHECK_SLOTS,
     HELPER_SLOTS,
@@ -94,7 +95,7 @@ class ActionSaveLead(Action):
             dispatcher.utter_message(response="utter_check_no_consent")
             # nothing personal stays behind, not even in the conversation's slots
             return cleared(CHECK_SLOTS + HELPER_SLOTS)
-        lead_id = save(tracker, answers, result)
+        lead_id = await save(tracker, answers, result)
         if result.qualified:
             record_funnel("qualified", tracker)
             dispatcher.utter_message(response="utter_check_qualified")
@@ -106,11 +107,9 @@ class ActionSaveLead(Action):
         return [SlotSet("check_done", True), SlotSet(REASK, None)]
 
 
-def save(tracker: Tracker, answers: dict[str, Any], result: ScoreResult) -> int | None:
+async def save(tracker: Tracker, answers: dict[str, Any], result: ScoreResult) -> int | None:
     """Store the lead; its id, or None when it was spooled (database down) or failed."""
-    from leads.repository import LeadInput, save_lead  # the database layer, loaded when used
-
-    lead = LeadInput(
+    lead = dict(
         sender_id=tracker.sender_id,
         telegram_user_id=telegram_user_id(tracker),
         first_name=answers["first_name"],
@@ -132,7 +131,7 @@ def save(tracker: Tracker, answers: dict[str, Any], result: ScoreResult) -> int 
         campaign=campaign_of(tracker),
     )
     try:
-        saved = save_lead(lead)
+        saved = await store.save_lead(**lead)
     except Exception:  # a bug must not leave the young person without an answer
         log.exception("lead of %s not saved", pseudonym(tracker.sender_id))
         return None
@@ -172,10 +171,8 @@ class ActionRequestHandoff(Action):
             dispatcher.utter_message(response="utter_handoff_no_consent")
             keep_contact = tracker.get_slot("consent") is True
             return cleared(["handoff_consent", REASK] + ([] if keep_contact else ["contact"]))
-        from leads.repository import request_handoff  # the database layer, loaded when used
-
         try:
-            saved = request_handoff(
+            saved = await store.request_handoff(
                 tracker.sender_id,
                 language=lead_language(tracker),
                 campaign=campaign_of(tracker),
@@ -213,10 +210,8 @@ class ActionForget(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        from leads.repository import erase_lead  # the database layer, loaded when used
-
         try:
-            erase_lead(tracker.sender_id, actor="user")
+            await store.erase_lead(tracker.sender_id, actor="user")
         except Exception:
             log.exception("erase of %s failed", pseudonym(tracker.sender_id))
             raise  # Rasa then answers with its fallback; the person can ask again
