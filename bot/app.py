@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
@@ -55,7 +55,13 @@ from bot.ordering import ChatOrderedUpdateProcessor, ChatTurns
 from bot.pacing import ChatPacer
 from bot.pending import HeldMessages, Inbound, RetryLoop
 from bot.rasa_client import RasaClient
-from bot.relay import EraseTracker, Relay, action_health_url
+from bot.relay import (
+    EraseTracker,
+    ErasureRetries,
+    Relay,
+    action_health_url,
+    retry_erasures_in_leads,
+)
 from bot.rendering import Outgoing
 from bot.settings import Settings
 from bot.telegram_http import AiohttpRequest
@@ -76,6 +82,7 @@ class PasserelleBot:
         settings: Settings,
         erase_tracker: EraseTracker | None = None,
         campaign_lookup: Lookup | None = None,
+        retry_erasures: Callable[[], object] | None = None,
     ) -> None:
         if not settings.telegram_token:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -90,6 +97,10 @@ class PasserelleBot:
         self.campaigns = CampaignDirectory(campaign_lookup)
         self.rasa = RasaClient(settings.rasa_urls, timeout=settings.rasa_timeout)
         self._erase_tracker = erase_tracker
+        # With the real eraser, the real retries of what it could not erase.
+        if retry_erasures is None and erase_tracker is None:
+            retry_erasures = retry_erasures_in_leads
+        self.erasure_retries = ErasureRetries(retry_erasures) if retry_erasures else None
         self._group_notices: dict[int, float] = {}
         self.relay: Relay | None = None
         self.deliverer: Deliverer | None = None
@@ -168,6 +179,8 @@ class PasserelleBot:
         )
         self.relay.retry = self.retry
         self.retry.start()
+        if self.erasure_retries is not None:
+            self.erasure_retries.start()
         try:
             await register_commands(application.bot)
         except TelegramError as error:
@@ -181,6 +194,8 @@ class PasserelleBot:
     async def _post_shutdown(self, application: Application) -> None:
         if self.retry is not None:
             await self.retry.stop()
+        if self.erasure_retries is not None:
+            await self.erasure_retries.stop()
         if self.relay is not None:
             await self.relay.close()
         await self.rasa.close()

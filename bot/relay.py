@@ -9,6 +9,7 @@ order, and carries out the reply's directives (erase the tracker, notify staff).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 
@@ -135,7 +136,7 @@ class Relay:
         try:
             erased = await asyncio.to_thread(self.erase_tracker, message.sender_id)
             log.info("chat %s: tracker erased (%s rows)", pseudonym(message.chat_id), erased)
-        except Exception:
+        except Exception:  # it stays pending in the lead store: retried (ErasureRetries)
             log.exception("chat %s: erasing the Rasa tracker failed", pseudonym(message.chat_id))
         self.languages.forget(message.chat_id)
 
@@ -150,9 +151,42 @@ class Relay:
 
 
 def erase_tracker_in_leads(sender_id: str) -> int:
-    from leads.trackers import erase_tracker
+    from leads.erasures import erase_conversation
 
-    return erase_tracker(sender_id)
+    return erase_conversation(sender_id)
+
+
+def retry_erasures_in_leads() -> object:
+    from leads.erasures import retry_pending_erasures
+
+    return retry_pending_erasures()
+
+
+class ErasureRetries:
+    """Every `every` seconds (and once at start), erase the trackers a /forget or a staff
+    erase left pending: a failed erase is retried until it succeeds, across restarts (the
+    pending ones are rows in the lead store)."""
+
+    def __init__(self, retry: Callable[[], object], every: float = 60.0) -> None:
+        self.retry, self.every = retry, every
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await asyncio.to_thread(self.retry)
+            except Exception as error:  # the lead store down: next round
+                log.warning("pending tracker erasures not retried: %s", type(error).__name__)
+            await asyncio.sleep(self.every)
 
 
 def action_health_url(action_server_url: str | None) -> str | None:

@@ -30,6 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from leads import spool
 from leads.db import is_outage, session_scope
+from leads.erasures import forget_conversation
 from leads.funnel import FunnelRow, build_report, conversation_hash
 from leads.models import (
     CAMPAIGN_KINDS,
@@ -328,6 +329,7 @@ def erase_lead(sender_id: str, actor: str = "user") -> bool:
         discarded = spool.discard_sender(sender_id)
         try:
             with session_scope(write=True) as session:
+                forget_conversation(session, sender_id)  # funnel rows, the tracker's erase
                 lead = session.scalar(select(Lead).where(Lead.sender_id == sender_id))
                 if lead is None:
                     return discarded > 0
@@ -347,6 +349,7 @@ def erase_lead_by_id(lead_id: int, actor: str) -> bool:
         if lead is None:
             return False
         spool.discard_sender(lead.sender_id)
+        forget_conversation(session, lead.sender_id)
         _erase(session, lead, actor)
         return True
 
@@ -403,6 +406,7 @@ def apply_spooled(entry: spool.SpoolEntry) -> object:
     if entry.op == "erase_lead":
         with session_scope(write=True) as session:
             sender_id = entry.payload["sender_id"]
+            forget_conversation(session, sender_id, at)
             lead = session.scalar(select(Lead).where(Lead.sender_id == sender_id))
             if lead is not None:
                 _erase(session, lead, entry.payload.get("actor", "user"))

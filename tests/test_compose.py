@@ -61,6 +61,7 @@ SECRETS_PER_SERVICE = {
         "RASA_AUTH_TOKEN",
         "TELEGRAM_BOT_TOKEN",
         "PASSERELLE_DB_PASSWORD",
+        "FUNNEL_SALT",
     },
 }
 APP_DATABASE = f"postgresql://passerelle:{SENTINELS['PASSERELLE_DB_PASSWORD']}@postgres:5432"

@@ -156,3 +156,23 @@ def test_telegram_language_codes() -> None:
         None,
         None,
     ]
+
+
+async def test_erasure_retries_run_at_start_then_again_and_survive_a_failure() -> None:
+    from bot.relay import ErasureRetries
+
+    calls: list[float] = []
+
+    def retry() -> None:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            raise ConnectionError("the lead store is down")
+
+    retries = ErasureRetries(retry, every=0.1)
+    retries.start()
+    await asyncio.sleep(0.35)
+    await retries.stop()
+    assert len(calls) >= 3  # the failed first round did not end the loop
+    count = len(calls)
+    await asyncio.sleep(0.2)
+    assert len(calls) == count  # stopped
