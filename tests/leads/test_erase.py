@@ -70,7 +70,7 @@ def test_erase_also_drops_what_waits_in_the_spool(db_url):
 # --- /forget and the rest of the conversation: funnel rows, the Rasa tracker ------------------
 
 EVENTS_TABLE = (
-    "CREATE TABLE IF NOT EXISTS events (id SERIAL PRIMARY KEY, sender_id VARCHAR(255),"
+    "CREATE TABLE events (id SERIAL PRIMARY KEY, sender_id VARCHAR(255),"
     " type_name VARCHAR(255), timestamp FLOAT, intent_name VARCHAR(255),"
     " action_name VARCHAR(255), data TEXT)"
 )
@@ -114,11 +114,12 @@ def tracker_db(db_url, postgresql_schema, monkeypatch) -> Iterator[tuple[str, Tc
     url = postgres_url(postgresql_schema, proxy.port)
     with get_engine(postgres_url(postgresql_schema)).begin() as connection:
         connection.execute(text(EVENTS_TABLE))
-        connection.execute(text("DELETE FROM events"))
     monkeypatch.setenv("TRACKER_DATABASE_URL", url)
     yield url, proxy
     proxy.stop()
     get_engine(url).dispose()
+    with get_engine(postgres_url(postgresql_schema)).begin() as connection:
+        connection.execute(text("DROP TABLE events"))  # Rasa's, not in our schema
 
 
 def add_events(url: str, sender_id: str, *stamps: tuple[str, float]) -> None:
