@@ -87,7 +87,14 @@ migrate: $(VENV)/.installed
 	@$(PY) -m leads migrate
 
 # --- the two commands --------------------------------------------------------------------
-run: venvs var/secrets.env train migrate
+# One line per stage (installing, training, migrating, starting), then the processes' own
+# lines without the libraries' deprecation noise; everything goes to var/log/.
+run:
+	@mkdir -p var/log
+	@if [ -t 1 ]; then printf 'installing  ... (the first time: about two minutes)\r'; fi
+	@$(MAKE) -s --no-print-directory venvs var/secrets.env > var/log/install.log 2>&1 \
+		&& echo "installing  .venv and .venv-rasa are ready (log: var/log/install.log)          " \
+		|| { echo "installing  failed; the end of var/log/install.log:"; tail -n 20 var/log/install.log; exit 1; }
 	@$(PY) tools/run.py
 
 # `make chat LANG=fr` plays a Telegram user whose app is in French (only when given on the
