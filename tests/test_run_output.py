@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the sample lines are real log lines, long as they come
 """`make run`'s terminal: the processes' own lines, without the libraries' start-up warnings
 (tools/run.py). The lines are real ones, copied from a `make run`."""
 
