@@ -17,7 +17,7 @@ import os
 import secrets
 from functools import lru_cache
 
-PREFIXES = ("tg-", "try-")
+PREFIXES = ("tg-", "try-", "cli-")
 # Libraries whose lower levels print personal data or secrets, whatever level a process
 # runs at (`rasa_sdk -vv`, uvicorn --log-level debug, LOG_LEVEL=DEBUG for the bot).
 LIBRARY_FLOORS = {
