@@ -34,7 +34,8 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export RASA_AUTH_TOKEN ADMIN_SECRET_KEY FUNNEL_SALT TELEGRAM_BOT_TOKEN
 
-.PHONY: help run test train chat lint eval-nlu eval-langid eval-dialogue bench migrate venvs clean
+.PHONY: help run test train chat lint eval-nlu eval-langid eval-dialogue bench migrate venvs clean \
+	screenshots
 help:
 	@echo "make run          start Rasa, the action server, the dashboard and the Telegram bot"
 	@echo "make chat         chat with the bot in this terminal (LANG=fr for a French Telegram user)"
@@ -45,6 +46,7 @@ help:
 	@echo "make eval-dialogue  whole conversations of personas (SET=dev|heldout), per kind"
 	@echo "make bench        load test of the whole stack (fake Telegram -> bot -> Rasa -> actions -> DB)"
 	@echo "make lint         ruff"
+	@echo "make screenshots  refresh docs/screenshots/*.png (the browser tests, writing there)"
 
 # --- environments -----------------------------------------------------------------------
 check-python:
@@ -85,7 +87,14 @@ migrate: $(VENV)/.installed
 	@$(PY) -m leads migrate
 
 # --- the two commands --------------------------------------------------------------------
-run: venvs var/secrets.env train migrate
+# One line per stage (installing, training, migrating, starting), then the processes' own
+# lines without the libraries' deprecation noise; everything goes to var/log/.
+run:
+	@mkdir -p var/log
+	@if [ -t 1 ]; then printf 'installing  ... (the first time: about two minutes)\r'; fi
+	@$(MAKE) -s --no-print-directory venvs var/secrets.env > var/log/install.log 2>&1 \
+		&& echo "installing  .venv and .venv-rasa are ready (log: var/log/install.log)          " \
+		|| { echo "installing  failed; the end of var/log/install.log:"; tail -n 20 var/log/install.log; exit 1; }
 	@$(PY) tools/run.py
 
 # `make chat LANG=fr` plays a Telegram user whose app is in French (only when given on the
@@ -98,6 +107,12 @@ chat: venvs var/secrets.env
 test: venvs train
 	@$(PY) -m ruff check .
 	@$(PY) -m pytest
+
+# The browser tests write their screenshots to a temporary folder (make test leaves the
+# working tree clean); this runs them once more to refresh the documentation's pictures.
+screenshots: venvs train
+	@PASSERELLE_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(PY) -m pytest tests/admin/test_browser.py -q
+	@git status --short docs/screenshots
 
 lint: $(VENV)/.installed
 	@$(PY) -m ruff check .

@@ -7,10 +7,11 @@ FAQ or doubt (typed, or by a topic button). The database is only touched when a 
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from rasa_sdk import Tracker
+
+from actions import store
 
 QUESTION_INTENTS = frozenset({"faq", "doubt", "choose_topic"})
 
@@ -34,16 +35,16 @@ def new_steps(tracker: Tracker) -> list[str]:
 
 
 def record(kind: str, tracker: Tracker, language: str) -> None:
-    """Count one step (idempotent per conversation and step; never raises)."""
-    from leads.funnel import record_funnel_event  # the database layer, loaded when used
-
-    record_funnel_event(
-        kind, sender_id=tracker.sender_id, language=language,
+    """Count one step (idempotent per conversation and step; in the background: a reply
+    never waits for the funnel, nor for a stalled database)."""
+    store.record_funnel_event(
+        kind,
+        sender_id=tracker.sender_id,
+        language=language,
         campaign=tracker.get_slot("campaign"),
     )
 
 
-async def record_new_steps(tracker: Tracker, language: str) -> None:
+def record_new_steps(tracker: Tracker, language: str) -> None:
     for kind in new_steps(tracker):
-        # a blocking database write must not stall the action server's event loop
-        await asyncio.to_thread(record, kind, tracker, language)
+        record(kind, tracker, language)

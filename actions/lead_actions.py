@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
+from actions import store
 from actions.check_form import (
     CHECK_SLOTS,
     HELPER_SLOTS,
@@ -29,6 +30,7 @@ from actions.check_form import (
 )
 from actions.language import dominant_language
 from actions.scoring import ScoreResult, score
+from leads.log_privacy import pseudonym
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +95,7 @@ class ActionSaveLead(Action):
             dispatcher.utter_message(response="utter_check_no_consent")
             # nothing personal stays behind, not even in the conversation's slots
             return cleared(CHECK_SLOTS + HELPER_SLOTS)
-        lead_id = save(tracker, answers, result)
+        lead_id = await save(tracker, answers, result)
         if result.qualified:
             record_funnel("qualified", tracker)
             dispatcher.utter_message(response="utter_check_qualified")
@@ -105,13 +107,9 @@ class ActionSaveLead(Action):
         return [SlotSet("check_done", True), SlotSet(REASK, None)]
 
 
-def save(tracker: Tracker, answers: dict[str, Any], result: ScoreResult) -> int | None:
+async def save(tracker: Tracker, answers: dict[str, Any], result: ScoreResult) -> int | None:
     """Store the lead; its id, or None when it was spooled (database down) or failed."""
-    # The database layer, loaded when used.
-    from leads.lead_store import save_lead
-    from leads.rows import LeadInput
-
-    lead = LeadInput(
+    lead = dict(
         sender_id=tracker.sender_id,
         telegram_user_id=telegram_user_id(tracker),
         first_name=answers["first_name"],
@@ -133,9 +131,9 @@ def save(tracker: Tracker, answers: dict[str, Any], result: ScoreResult) -> int 
         campaign=campaign_of(tracker),
     )
     try:
-        saved = save_lead(lead)
+        saved = await store.save_lead(**lead)
     except Exception:  # a bug must not leave the young person without an answer
-        log.exception("lead of %s not saved", tracker.sender_id)
+        log.exception("lead of %s not saved", pseudonym(tracker.sender_id))
         return None
     log.info("lead saved=%s spooled=%s id=%s", saved.saved, saved.spooled, saved.lead_id)
     return saved.lead_id
@@ -148,7 +146,8 @@ def notify_staff(dispatcher: CollectingDispatcher, kind: str, lead_id: int | Non
         log.info("no staff notification for a %s lead without an id (spooled)", kind)
         return
     dispatcher.utter_message(
-        json_message={"passerelle": "notify_staff", "kind": kind, "lead_id": lead_id})
+        json_message={"passerelle": "notify_staff", "kind": kind, "lead_id": lead_id}
+    )
 
 
 def _age(value: Any) -> int:
@@ -172,10 +171,8 @@ class ActionRequestHandoff(Action):
             dispatcher.utter_message(response="utter_handoff_no_consent")
             keep_contact = tracker.get_slot("consent") is True
             return cleared(["handoff_consent", REASK] + ([] if keep_contact else ["contact"]))
-        from leads.lead_store import request_handoff  # the database layer, loaded when used
-
         try:
-            saved = request_handoff(
+            saved = await store.request_handoff(
                 tracker.sender_id,
                 language=lead_language(tracker),
                 campaign=campaign_of(tracker),
@@ -188,7 +185,7 @@ class ActionRequestHandoff(Action):
             record_funnel("handoff", tracker)
             notify_staff(dispatcher, "handoff", saved.lead_id)
         except Exception:  # a bug must not leave the young person without an answer
-            log.exception("handoff of %s not recorded", tracker.sender_id)
+            log.exception("handoff of %s not recorded", pseudonym(tracker.sender_id))
         dispatcher.utter_message(response="utter_handoff_done")
         events = cleared(["handoff_consent", REASK])
         if check_in_progress(tracker):
@@ -213,12 +210,10 @@ class ActionForget(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        from leads.lead_store import erase_lead  # the database layer, loaded when used
-
         try:
-            erase_lead(tracker.sender_id, actor="user")
+            await store.erase_lead(tracker.sender_id, actor="user")
         except Exception:
-            log.exception("erase of %s failed", tracker.sender_id)
+            log.exception("erase of %s failed", pseudonym(tracker.sender_id))
             raise  # Rasa then answers with its fallback; the person can ask again
         dispatcher.utter_message(response="utter_forget_done")
         dispatcher.utter_message(json_message=ERASE_TRACKER_PAYLOAD)

@@ -81,7 +81,7 @@ LANGUAGE_NAMES = {
 
 
 def language_code(name: Any) -> str | None:
-    """"fr", "French", "frans", "Français" → "fr"; None for anything else."""
+    """ "fr", "French", "frans", "Français" → "fr"; None for anything else."""
     if not isinstance(name, str):
         return None
     decomposed = unicodedata.normalize("NFD", name.strip().lower())
@@ -134,7 +134,7 @@ SHORT_REPLY_WORDS = 3
 
 
 def is_short_reply(text: str) -> bool:
-    """"c'est bon", "ja klopt", "oui for sure": a yes or a no of a few words. People answer
+    """ "c'est bon", "ja klopt", "oui for sure": a yes or a no of a few words. People answer
     in a word of another language without switching (payloads are not detected on either)."""
     return (
         "?" not in text
@@ -194,5 +194,5 @@ class ValidatePasserelleSlotMappings(ValidationAction):
         # every slot without one (all content slots) on every message.
         changed = tracker.slots_to_validate()
         language = changed.get("language") or tracker.get_slot("language") or default_language()
-        await funnel.record_new_steps(tracker, language)
+        funnel.record_new_steps(tracker, language)
         return [SlotSet(name, value) for name, value in changed.items()]

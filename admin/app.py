@@ -28,6 +28,7 @@ from admin.settings import AdminSettings
 from admin.web import render, templates
 from bot.rasa_client import RasaClient
 from bot.settings import load_dotenv
+from leads.log_privacy import quiet_libraries
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 def create_app(settings: AdminSettings | None = None) -> FastAPI:
     settings = settings or AdminSettings.from_env()
+    quiet_libraries()  # staff replies go through python-telegram-bot: no texts in logs
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

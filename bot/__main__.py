@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 
 from bot.app import ALLOWED_UPDATES, PasserelleBot, running
 from bot.settings import Settings, load_dotenv
+from leads.log_privacy import quiet_libraries
 
 OFF_MESSAGE = """The Telegram bot is off: TELEGRAM_BOT_TOKEN is not set.
 To turn it on: create a bot with @BotFather in Telegram (/newbot), put the token it gives
@@ -19,17 +21,23 @@ Everything else (Rasa, actions, dashboard, `make chat`) runs without it."""
 def main() -> int:
     load_dotenv()
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+        level=(os.environ.get("BOT_LOG_LEVEL") or "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # python-telegram-bot's DEBUG lines carry every update; httpx's INFO the bot token.
+    quiet_libraries()
     settings = Settings.from_env()
     if not settings.telegram_token:
         print(OFF_MESSAGE, file=sys.stderr)
         return 2
     if settings.webhook_url:
         logging.getLogger(__name__).info(
-            "webhook mode: listening on %s:%d/%s for %s", settings.webhook_listen,
-            settings.webhook_port, settings.webhook_path, settings.webhook_url)
+            "webhook mode: listening on %s:%d/%s for %s",
+            settings.webhook_listen,
+            settings.webhook_port,
+            settings.webhook_path,
+            settings.webhook_url,
+        )
         asyncio.run(serve_webhook(settings))
     else:
         application = PasserelleBot(settings).application

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
@@ -55,12 +55,19 @@ from bot.ordering import ChatOrderedUpdateProcessor, ChatTurns
 from bot.pacing import ChatPacer
 from bot.pending import HeldMessages, Inbound, RetryLoop
 from bot.rasa_client import RasaClient
-from bot.relay import EraseTracker, Relay, action_health_url
+from bot.relay import (
+    EraseTracker,
+    ErasureRetries,
+    Relay,
+    action_health_url,
+    retry_erasures_in_leads,
+)
 from bot.rendering import Outgoing
 from bot.settings import Settings
 from bot.telegram_http import AiohttpRequest
 from bot.texts import LANGUAGE_PROMPT, text
 from bot.webhook import WebhookReceiver, register_webhook
+from leads.log_privacy import pseudonym
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +82,7 @@ class PasserelleBot:
         settings: Settings,
         erase_tracker: EraseTracker | None = None,
         campaign_lookup: Lookup | None = None,
+        retry_erasures: Callable[[], object] | None = None,
     ) -> None:
         if not settings.telegram_token:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -89,6 +97,10 @@ class PasserelleBot:
         self.campaigns = CampaignDirectory(campaign_lookup)
         self.rasa = RasaClient(settings.rasa_urls, timeout=settings.rasa_timeout)
         self._erase_tracker = erase_tracker
+        # With the real eraser, the real retries of what it could not erase.
+        if retry_erasures is None and erase_tracker is None:
+            retry_erasures = retry_erasures_in_leads
+        self.erasure_retries = ErasureRetries(retry_erasures) if retry_erasures else None
         self._group_notices: dict[int, float] = {}
         self.relay: Relay | None = None
         self.deliverer: Deliverer | None = None
@@ -104,10 +116,14 @@ class PasserelleBot:
             .token(self.settings.telegram_token or "")
             .base_url(self.settings.api_base_url)
             .base_file_url(self.settings.api_base_file_url)
-            .rate_limiter(AIORateLimiter(
-                overall_max_rate=rate, overall_time_period=1 if rate else 0, max_retries=3))
-            .concurrent_updates(ChatOrderedUpdateProcessor(
-                self.turns, on_arrival=self._judge_flood))
+            .rate_limiter(
+                AIORateLimiter(
+                    overall_max_rate=rate, overall_time_period=1 if rate else 0, max_retries=3
+                )
+            )
+            .concurrent_updates(
+                ChatOrderedUpdateProcessor(self.turns, on_arrival=self._judge_flood)
+            )
             .request(AiohttpRequest(connection_pool_size=128))
             .get_updates_request(AiohttpRequest())
             .post_init(self._post_init)
@@ -118,48 +134,68 @@ class PasserelleBot:
         application.add_handler(TypeHandler(Update, self._drop_repeats), group=-3)
         application.add_handler(TypeHandler(Update, self._outside_private_chats), group=-2)
         application.add_handler(TypeHandler(Update, self._limit_floods), group=-1)
-        application.add_handlers([
-            MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, self.on_edited),
-            CommandHandler("start", self.on_start, filters=private),
-            CommandHandler("language", self.on_language, filters=private),
-            CommandHandler(list(COMMAND_PAYLOADS), self.on_command, filters=private),
-            MessageHandler(private & filters.COMMAND, self.on_unknown_command),
-            MessageHandler(private & filters.TEXT, self.on_text),
-            CallbackQueryHandler(self.on_button),
-            MessageHandler(private & ~filters.StatusUpdate.ALL, self.on_not_text),
-        ])
+        application.add_handlers(
+            [
+                MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, self.on_edited),
+                CommandHandler("start", self.on_start, filters=private),
+                CommandHandler("language", self.on_language, filters=private),
+                CommandHandler(list(COMMAND_PAYLOADS), self.on_command, filters=private),
+                MessageHandler(private & filters.COMMAND, self.on_unknown_command),
+                MessageHandler(private & filters.TEXT, self.on_text),
+                CallbackQueryHandler(self.on_button),
+                MessageHandler(private & ~filters.StatusUpdate.ALL, self.on_not_text),
+            ]
+        )
         application.add_error_handler(self._on_error)
         return application
 
     async def _post_init(self, application: Application) -> None:
         settings = self.settings
         self.deliverer = Deliverer(
-            application.bot, ChatPacer(settings.reply_interval), settings.typing_delay)
+            application.bot, ChatPacer(settings.reply_interval), settings.typing_delay
+        )
         notifier = None
         if settings.staff_chat_id is not None:
-            notifier = StaffNotifier(application.bot, settings.staff_chat_id,
-                                     settings.dashboard_url)
+            notifier = StaffNotifier(
+                application.bot, settings.staff_chat_id, settings.dashboard_url
+            )
         self.relay = Relay(
-            self.rasa, self.deliverer, self.languages, self.payloads, self.held,
+            self.rasa,
+            self.deliverer,
+            self.languages,
+            self.payloads,
+            self.held,
             notifier=notifier,
             action_health_url=action_health_url(settings.action_server_url),
             slow_notice_after=settings.slow_notice_after,
             erase_tracker=self._erase_tracker,
         )
-        self.retry = RetryLoop(self.held, self.turns, self.relay.is_back, self.relay.work_off,
-                               max_delay=settings.retry_max_delay)
+        self.retry = RetryLoop(
+            self.held,
+            self.turns,
+            self.relay.is_back,
+            self.relay.work_off,
+            max_delay=settings.retry_max_delay,
+        )
         self.relay.retry = self.retry
         self.retry.start()
+        if self.erasure_retries is not None:
+            self.erasure_retries.start()
         try:
             await register_commands(application.bot)
         except TelegramError as error:
             log.warning("could not register the command menu: %s", error)
-        log.info("Telegram bot @%s is up (Rasa: %s)", application.bot.username,
-                 ", ".join(settings.rasa_urls))
+        log.info(
+            "Telegram bot @%s is up (Rasa: %s)",
+            application.bot.username,
+            ", ".join(settings.rasa_urls),
+        )
 
     async def _post_shutdown(self, application: Application) -> None:
         if self.retry is not None:
             await self.retry.stop()
+        if self.erasure_retries is not None:
+            await self.erasure_retries.stop()
         if self.relay is not None:
             await self.relay.close()
         await self.rasa.close()
@@ -176,8 +212,11 @@ class PasserelleBot:
         if chat is None or chat.type == ChatType.PRIVATE:
             return
         staff_chat = str(chat.id) == str(self.settings.staff_chat_id)
-        if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP) and not staff_chat \
-                and self._wants_group_notice(update):
+        if (
+            chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+            and not staff_chat
+            and self._wants_group_notice(update)
+        ):
             now = time.monotonic()
             if now - self._group_notices.get(chat.id, -GROUP_NOTICE_EVERY) >= GROUP_NOTICE_EVERY:
                 self._group_notices[chat.id] = now
@@ -186,7 +225,8 @@ class PasserelleBot:
                 link = f"https://t.me/{context.bot.username}"
                 with suppress(TelegramError):
                     await context.bot.send_message(
-                        chat.id, text("private_only", language, link=link))
+                        chat.id, text("private_only", language, link=link)
+                    )
         if update.callback_query is not None:
             with suppress(TelegramError):
                 await update.callback_query.answer()
@@ -197,7 +237,9 @@ class PasserelleBot:
         joined = update.my_chat_member
         if joined is not None:
             return joined.new_chat_member.status in (
-                ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
+                ChatMemberStatus.MEMBER,
+                ChatMemberStatus.ADMINISTRATOR,
+            )
         return update.message is not None or update.callback_query is not None
 
     def _judge_flood(self, update: object) -> None:
@@ -221,7 +263,7 @@ class PasserelleBot:
             verdict = self.flood.check(chat.id)
         if verdict is Verdict.ALLOW:
             return
-        log.info("chat %s is flooding: message dropped", chat.id)
+        log.info("chat %s is flooding: message dropped", pseudonym(chat.id))
         if update.callback_query is not None:
             with suppress(TelegramError):
                 await update.callback_query.answer()
@@ -241,8 +283,10 @@ class PasserelleBot:
 
     async def on_language(self, update: Update, context: Context) -> None:
         chat_id = update.effective_chat.id
-        await self._deliverer.send(chat_id, Outgoing(
-            html=LANGUAGE_PROMPT, plain=LANGUAGE_PROMPT, keyboard=language_keyboard()))
+        await self._deliverer.send(
+            chat_id,
+            Outgoing(html=LANGUAGE_PROMPT, plain=LANGUAGE_PROMPT, keyboard=language_keyboard()),
+        )
 
     async def on_command(self, update: Update, context: Context) -> None:
         message = update.effective_message
@@ -270,9 +314,11 @@ class PasserelleBot:
         if data == USED:
             return
         title = _button_title(query.message, data)
-        payload = self.payloads.decode(data) or title
+        payload = self.payloads.accept(data, on_keyboard=title is not None)
+        if payload is None and title is not None:
+            payload = clean_text(title)  # a long payload from before a restart: its title
         if not payload:
-            log.info("a button from before a restart, without a title: ignored")
+            log.info("callback data the bot did not send (or from before a restart): ignored")
             return
         with suppress(TelegramError):
             used = InlineKeyboardMarkup([[InlineKeyboardButton(f"✓ {title}", callback_data=USED)]])
@@ -309,8 +355,13 @@ class PasserelleBot:
             raise RuntimeError("the bot is not initialised yet")
         return self.deliverer
 
-    async def _relay(self, update: Update, text_for_rasa: str, message: Message | None,
-                     extra: dict[str, Any] | None = None) -> None:
+    async def _relay(
+        self,
+        update: Update,
+        text_for_rasa: str,
+        message: Message | None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         if self.relay is None:
             raise RuntimeError("the bot is not initialised yet")
         user = update.effective_user
@@ -322,10 +373,14 @@ class PasserelleBot:
         if message is not None:
             metadata["message_id"] = message.message_id
         metadata.update(extra or {})
-        await self.relay.handle(Inbound(
-            chat_id=update.effective_chat.id, text=text_for_rasa, metadata=metadata,
-            language_code=user.language_code if user else None,
-        ))
+        await self.relay.handle(
+            Inbound(
+                chat_id=update.effective_chat.id,
+                text=text_for_rasa,
+                metadata=metadata,
+                language_code=user.language_code if user else None,
+            )
+        )
 
     async def _say(self, chat_id: int, key: str, language_code: str | None) -> None:
         language = self.languages.language_for(chat_id, language_code)
@@ -334,8 +389,10 @@ class PasserelleBot:
 
 def _counts_for_flood(update: Update) -> bool:
     return update.effective_chat is not None and (
-        update.message is not None or update.edited_message is not None
-        or update.callback_query is not None)
+        update.message is not None
+        or update.edited_message is not None
+        or update.callback_query is not None
+    )
 
 
 def _button_title(message: object, data: str) -> str | None:
@@ -351,8 +408,12 @@ def webhook_receiver(passerelle: PasserelleBot) -> WebhookReceiver:
     """Webhook mode listens on loopback, behind a reverse proxy doing TLS."""
     settings = passerelle.settings
     return WebhookReceiver(
-        passerelle.application, settings.webhook_path, settings.secret_token(),
-        settings.webhook_listen, settings.webhook_port)
+        passerelle.application,
+        settings.webhook_path,
+        settings.secret_token(),
+        settings.webhook_listen,
+        settings.webhook_port,
+    )
 
 
 @asynccontextmanager
@@ -368,11 +429,13 @@ async def running(settings: Settings, **options: Any) -> AsyncIterator[Passerell
         if settings.webhook_url:
             receiver = webhook_receiver(passerelle)
             await receiver.start()
-            await register_webhook(application.bot, settings.webhook_url,
-                                   settings.secret_token(), ALLOWED_UPDATES)
+            await register_webhook(
+                application.bot, settings.webhook_url, settings.secret_token(), ALLOWED_UPDATES
+            )
         else:
             await application.updater.start_polling(
-                poll_interval=0, timeout=settings.poll_timeout, allowed_updates=ALLOWED_UPDATES)
+                poll_interval=0, timeout=settings.poll_timeout, allowed_updates=ALLOWED_UPDATES
+            )
         await application.start()
         yield passerelle
     finally:

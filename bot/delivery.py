@@ -14,6 +14,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.pacing import ChatPacer
 from bot.rendering import Outgoing
+from leads.log_privacy import pseudonym
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +28,9 @@ class ChatUnreachable(Exception):
 
 
 class Deliverer:
-    def __init__(self, bot: Bot, pacer: ChatPacer, typing_delay: float = 0.4,
-                 retry_for: float = RETRY_FOR) -> None:
+    def __init__(
+        self, bot: Bot, pacer: ChatPacer, typing_delay: float = 0.4, retry_for: float = RETRY_FOR
+    ) -> None:
         self.bot = bot
         self.pacer = pacer
         self.typing_delay = typing_delay
@@ -52,11 +54,16 @@ class Deliverer:
                     return await self.bot.send_photo(chat_id, outgoing.photo)
                 if as_html:
                     return await self.bot.send_message(
-                        chat_id, outgoing.html, parse_mode=ParseMode.HTML,
-                        reply_markup=outgoing.keyboard, link_preview_options=NO_PREVIEW,
+                        chat_id,
+                        outgoing.html,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=outgoing.keyboard,
+                        link_preview_options=NO_PREVIEW,
                     )
                 return await self.bot.send_message(
-                    chat_id, outgoing.plain, reply_markup=outgoing.keyboard,
+                    chat_id,
+                    outgoing.plain,
+                    reply_markup=outgoing.keyboard,
                     link_preview_options=NO_PREVIEW,
                 )
             except Forbidden as error:
@@ -65,7 +72,9 @@ class Deliverer:
                 if "chat not found" in error.message.lower():
                     raise ChatUnreachable(error.message) from error
                 if not as_html and outgoing.photo is None:
-                    log.error("Telegram refused a plain message to %s: %s", chat_id, error)
+                    log.error(
+                        "Telegram refused a plain message to %s: %s", pseudonym(chat_id), error
+                    )
                     return None
                 log.warning("Telegram refused a message (%s); sending it as plain text", error)
                 outgoing = Outgoing(plain=outgoing.plain, keyboard=outgoing.keyboard)
@@ -74,11 +83,16 @@ class Deliverer:
             except RetryAfter as error:  # the rate limiter's own retries ran out
                 pause = _seconds(error.retry_after) + 0.1
             except NetworkError as error:
-                log.warning("sending to %s failed (%s), attempt %d", chat_id, error, attempt)
+                log.warning(
+                    "sending to %s failed (%s), attempt %d", pseudonym(chat_id), error, attempt
+                )
                 pause, backoff = backoff, min(backoff * 2, MAX_BACKOFF)
             if time.monotonic() + pause > give_up_at:
-                log.error("gave up sending a message to chat %s after %d attempts",
-                          chat_id, attempt)
+                log.error(
+                    "gave up sending a message to chat %s after %d attempts",
+                    pseudonym(chat_id),
+                    attempt,
+                )
                 return None
             await asyncio.sleep(pause)
 

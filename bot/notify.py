@@ -37,8 +37,9 @@ class StaffNotifier:
             return False
         try:
             await self.bot.send_message(
-                self.chat_id, message, link_preview_options=LinkPreviewOptions(is_disabled=True))
+                self.chat_id, message, link_preview_options=LinkPreviewOptions(is_disabled=True)
+            )
         except TelegramError as error:
-            log.error("could not notify the staff chat %s: %s", self.chat_id, error)
+            log.error("could not notify the staff chat: %s", error)
             return False
         return True

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.ordering import ChatTurns
+from leads.log_privacy import pseudonym
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,11 @@ class HeldMessages:
         line = self._lines.setdefault(message.chat_id, _Line())
         if len(line.messages) >= self.max_per_chat:
             dropped = line.messages.popleft()
-            log.warning("chat %s: holding too many messages, dropped the oldest (%d chars)",
-                        dropped.chat_id, len(dropped.text))
+            log.warning(
+                "chat %s: holding too many messages, dropped the oldest (%d chars)",
+                pseudonym(dropped.chat_id),
+                len(dropped.text),
+            )
         line.messages.append(message)
 
     def first(self, chat_id: int | str) -> Inbound | None:

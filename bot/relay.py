@@ -9,6 +9,7 @@ order, and carries out the reply's directives (erase the tracker, notify staff).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 
@@ -22,6 +23,7 @@ from bot.pending import HeldMessages, Inbound, RetryLoop
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.rendering import RenderedReply, render_reply
 from bot.texts import text
+from leads.log_privacy import pseudonym
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +60,17 @@ class Relay:
             try:
                 replies = await self._ask(message)
             except RasaUnavailable as error:
-                log.warning("chat %s: Rasa unavailable (%s); message held for retry",
-                            chat_id, error)
+                log.warning(
+                    "chat %s: Rasa unavailable (%s); message held for retry",
+                    pseudonym(chat_id),
+                    error,
+                )
                 if self.retry is not None:
                     self.retry.wake()
                 await self._tell_hiccup(message)
                 return
             except Exception:  # a bug, not an outage: retrying would block the chat's line
-                log.exception("chat %s: Rasa call failed; message dropped", chat_id)
+                log.exception("chat %s: Rasa call failed; message dropped", pseudonym(chat_id))
                 self.held.done(chat_id)
                 continue
             self.held.done(chat_id)
@@ -81,12 +86,16 @@ class Relay:
     async def _ask(self, message: Inbound) -> list[dict]:
         async with self.deliverer.typing(message.chat_id):
             call = asyncio.ensure_future(
-                self.rasa.send(message.sender_id, message.text, message.metadata))
+                self.rasa.send(message.sender_id, message.text, message.metadata)
+            )
             try:
                 done, _ = await asyncio.wait({call}, timeout=self.slow_notice_after)
                 if not done:  # slow: say so now, keep waiting for the answer (no replay)
-                    log.warning("chat %s: Rasa slower than %.0f s", message.chat_id,
-                                self.slow_notice_after)
+                    log.warning(
+                        "chat %s: Rasa slower than %.0f s",
+                        pseudonym(message.chat_id),
+                        self.slow_notice_after,
+                    )
                     await self._tell_hiccup(message)
                 replies = await call
             finally:
@@ -104,12 +113,12 @@ class Relay:
     async def _deliver(self, message: Inbound, reply: RenderedReply) -> None:
         chat_id = message.chat_id
         if not reply.messages and not reply.directives:
-            log.warning("chat %s: Rasa answered nothing to a message", chat_id)
+            log.warning("chat %s: Rasa answered nothing to a message", pseudonym(chat_id))
         try:
             for outgoing in reply.messages:
                 await self.deliverer.send(chat_id, outgoing)
         except ChatUnreachable as error:
-            log.info("chat %s unreachable (%s): reply not delivered", chat_id, error)
+            log.info("chat %s unreachable (%s): reply not delivered", pseudonym(chat_id), error)
         self.languages.saw_reply(chat_id, reply.texts)
         for directive in reply.directives:
             await self._carry_out(message, directive)
@@ -126,9 +135,9 @@ class Relay:
     async def _erase(self, message: Inbound) -> None:
         try:
             erased = await asyncio.to_thread(self.erase_tracker, message.sender_id)
-            log.info("chat %s: tracker erased (%s rows)", message.chat_id, erased)
-        except Exception:
-            log.exception("chat %s: erasing the Rasa tracker failed", message.chat_id)
+            log.info("chat %s: tracker erased (%s rows)", pseudonym(message.chat_id), erased)
+        except Exception:  # it stays pending in the lead store: retried (ErasureRetries)
+            log.exception("chat %s: erasing the Rasa tracker failed", pseudonym(message.chat_id))
         self.languages.forget(message.chat_id)
 
     async def _actions_healthy(self) -> bool:
@@ -142,9 +151,42 @@ class Relay:
 
 
 def erase_tracker_in_leads(sender_id: str) -> int:
-    from leads.trackers import erase_tracker
+    from leads.erasures import erase_conversation
 
-    return erase_tracker(sender_id)
+    return erase_conversation(sender_id)
+
+
+def retry_erasures_in_leads() -> object:
+    from leads.erasures import retry_pending_erasures
+
+    return retry_pending_erasures()
+
+
+class ErasureRetries:
+    """Every `every` seconds (and once at start), erase the trackers a /forget or a staff
+    erase left pending: a failed erase is retried until it succeeds, across restarts (the
+    pending ones are rows in the lead store)."""
+
+    def __init__(self, retry: Callable[[], object], every: float = 60.0) -> None:
+        self.retry, self.every = retry, every
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await asyncio.to_thread(self.retry)
+            except Exception as error:  # the lead store down: next round
+                log.warning("pending tracker erasures not retried: %s", type(error).__name__)
+            await asyncio.sleep(self.every)
 
 
 def action_health_url(action_server_url: str | None) -> str | None:

@@ -29,8 +29,15 @@ MAX_BODY = 1024 * 1024
 
 
 class WebhookReceiver:
-    def __init__(self, application: Application, path: str, secret: str, listen: str,
-                 port: int, max_body: int = MAX_BODY) -> None:
+    def __init__(
+        self,
+        application: Application,
+        path: str,
+        secret: str,
+        listen: str,
+        port: int,
+        max_body: int = MAX_BODY,
+    ) -> None:
         self.application = application
         self.path = "/" + path.strip("/")
         self.secret = secret.encode()
@@ -80,7 +87,7 @@ class WebhookReceiver:
         try:
             return Update.de_json(data, self.application.bot)
         except Exception as error:  # a shape PTB cannot read is the sender's problem, not ours
-            log.warning("webhook: refused an update PTB could not read (%r)", error)
+            log.warning("webhook: refused an update PTB could not read (%s)", type(error).__name__)
             return None
 
 
@@ -89,8 +96,9 @@ def _refuse(status: int, why: str, request: web.Request) -> web.Response:
     return web.Response(status=status)
 
 
-async def register_webhook(bot: Bot, url: str, secret: str, allowed_updates: list[str],
-                           max_delay: float = 30.0) -> None:
+async def register_webhook(
+    bot: Bot, url: str, secret: str, allowed_updates: list[str], max_delay: float = 30.0
+) -> None:
     """setWebhook, retried while Telegram is unreachable (a bad token still fails at once)."""
     delay = 1.0
     while True:

@@ -1,4 +1,5 @@
-"""`python -m leads migrate | export --jsonl|--csv [-o FILE] | flush-spool | purge`."""
+"""`python -m leads migrate | export --jsonl|--csv [-o FILE] | flush-spool | purge |
+erase-trackers`."""
 
 from __future__ import annotations
 
@@ -64,6 +65,17 @@ def _purge(_args: argparse.Namespace) -> int:
     return 1 if report.trackers_unreachable or report.transcripts_failed else 0
 
 
+def _erase_trackers(_args: argparse.Namespace) -> int:
+    from leads.erasures import retry_pending_erasures
+
+    report = retry_pending_erasures()
+    print(
+        f"pending tracker erasures: {report.erased} done, {report.failed} still pending",
+        file=sys.stderr,
+    )
+    return 1 if report.failed else 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m leads", description=f"Passerelle lead store ({_safe_url()})"
@@ -80,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
         run=_flush_spool
     )
     commands.add_parser("purge", help="apply the retention periods").set_defaults(run=_purge)
+    commands.add_parser(
+        "erase-trackers", help="erase the conversations /forget left pending in Rasa's database"
+    ).set_defaults(run=_erase_trackers)
     return parser
 
 

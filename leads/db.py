@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from leads.log_privacy import quiet_libraries
 from leads.paths import var_dir
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -98,13 +99,15 @@ def dispose_engines() -> None:
 
 
 def _create_engine(url: str) -> Engine:
+    quiet_libraries()  # SQLAlchemy's INFO/DEBUG lines print statements and rows
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _create_sqlite_engine(url)
     connect_args = {}
     if parsed.get_backend_name() == "postgresql":
         connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    # hide_parameters: an error never prints the bound values (names, phones, motivations)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args)
 
 
 def _create_sqlite_engine(url: str) -> Engine:
@@ -113,7 +116,10 @@ def _create_sqlite_engine(url: str) -> Engine:
     if not in_memory:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
-        url, pool_pre_ping=True, connect_args={"check_same_thread": False, "timeout": 30}
+        url,
+        pool_pre_ping=True,
+        hide_parameters=True,
+        connect_args={"check_same_thread": False, "timeout": 30},
     )
 
     @event.listens_for(engine, "connect")

@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_, select
 
 from leads import spool
 from leads.db import is_outage, session_scope
+from leads.erasures import forget_conversation
 from leads.lead_queue import lead_rows
 from leads.lead_writes import erase_in, flag_handoff, upsert_lead
 from leads.models import Lead, utcnow
@@ -75,6 +76,7 @@ def erase_lead(sender_id: str, actor: str = "user") -> bool:
         discarded = spool.discard_sender(sender_id)
         try:
             with session_scope(write=True) as session:
+                forget_conversation(session, sender_id)  # funnel rows, the tracker's erase
                 lead = session.scalar(select(Lead).where(Lead.sender_id == sender_id))
                 if lead is None:
                     return discarded > 0
@@ -94,6 +96,7 @@ def erase_lead_by_id(lead_id: int, actor: str) -> bool:
         if lead is None:
             return False
         spool.discard_sender(lead.sender_id)
+        forget_conversation(session, lead.sender_id)
         erase_in(session, lead, actor)
         return True
 

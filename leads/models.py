@@ -250,3 +250,16 @@ class FunnelEvent(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     __table_args__ = (UniqueConstraint("conversation", "kind"),)
+
+
+class PendingErasure(Base):
+    """A /forget (or a staff erase) whose conversation in Rasa's tracker database is not
+    erased yet: kept until it is (leads/erasures.py), so a failed attempt is retried."""
+
+    __tablename__ = "pending_erasures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(128), index=True)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_at: Mapped[datetime | None]

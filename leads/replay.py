@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from leads import spool
 from leads.db import is_outage, session_scope
+from leads.erasures import forget_conversation
 from leads.lead_writes import erase_in, flag_handoff, upsert_lead
 from leads.models import Lead
 from leads.rows import LeadInput, SaveResult
@@ -37,6 +38,7 @@ def apply_spooled(entry: spool.SpoolEntry) -> object:
     if entry.op == "erase_lead":
         with session_scope(write=True) as session:
             sender_id = entry.payload["sender_id"]
+            forget_conversation(session, sender_id, at)
             lead = session.scalar(select(Lead).where(Lead.sender_id == sender_id))
             if lead is not None:
                 erase_in(session, lead, entry.payload.get("actor", "user"))

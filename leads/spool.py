@@ -16,7 +16,6 @@ import json
 import logging
 import os
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -145,23 +144,39 @@ def flush(apply: Apply, lock_timeout_s: float = 30.0) -> FlushResult:
 
 @contextmanager
 def replay_lock(timeout_s: float = 30.0) -> Iterator[bool]:
-    """The one-replayer-at-a-time lock; yields False if not acquired within `timeout_s`."""
-    lock_path = spool_dir() / (SPOOL_NAME + ".replay.lock")
-    with open(lock_path, "a+") as handle:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    yield False
-                    return
-                time.sleep(0.02)
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    """The one-replayer-at-a-time lock; yields False if not acquired within `timeout_s`.
+
+    flock() has no timeout, so a helper thread blocks in it while this one waits on an event
+    with the timeout (no polling). If the wait gives up first, the helper releases the lock
+    as soon as it gets it.
+    """
+    handle = open(spool_dir() / (SPOOL_NAME + ".replay.lock"), "a+")  # noqa: SIM115
+    got_it, state_lock = threading.Event(), threading.Lock()
+    state = {"held": False, "abandoned": False}
+
+    def take() -> None:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        with state_lock:
+            if state["abandoned"]:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                handle.close()
+                return
+            state["held"] = True
+        got_it.set()
+
+    threading.Thread(target=take, name="spool-replay-lock", daemon=True).start()
+    got_it.wait(timeout_s)
+    with state_lock:
+        if not state["held"]:
+            state["abandoned"] = True
+    if not state["held"]:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
 
 
 # --- the background flusher -----------------------------------------------------------------

@@ -46,15 +46,32 @@ def prepare_tracker_store(url: str | None = None) -> None:
             pass  # leads.db switches every SQLite file it opens to WAL
 
 
-def erase_tracker(sender_id: str, url: str | None = None) -> int:
-    """Delete every event of one conversation (after /forget). Returns rows deleted."""
+def erase_tracker(
+    sender_id: str, url: str | None = None, *, forgotten_at: datetime | None = None
+) -> int:
+    """Delete the events of one conversation (after /forget). Returns rows deleted.
+
+    With `forgotten_at` (a late retry): only what came before the person's first message
+    after that moment, so a conversation they started since then stays.
+    """
     engine = _engine(url)
     if not _has_events(engine):
         return 0
+    params: dict[str, object] = {"sender_id": sender_id}
     with engine.begin() as connection:
-        result = connection.execute(
-            text("DELETE FROM events WHERE sender_id = :sender_id"), {"sender_id": sender_id}
-        )
+        delete = "DELETE FROM events WHERE sender_id = :sender_id"
+        if forgotten_at is not None:
+            next_message = connection.execute(
+                text(
+                    "SELECT MIN(timestamp) FROM events WHERE sender_id = :sender_id"
+                    " AND type_name = 'user' AND timestamp > :after"
+                ),
+                {"sender_id": sender_id, "after": forgotten_at.timestamp()},
+            ).scalar()
+            if next_message is not None:
+                delete += " AND timestamp < :before"
+                params["before"] = next_message
+        result = connection.execute(text(delete), params)
         return result.rowcount or 0
 
 

@@ -38,9 +38,13 @@ class SQLTrackerStore(rasa_stores.SQLTrackerStore):
             self.engine.dispose()
             # Rasa runs the store on its event loop's thread; the pool hands a connection to
             # one session at a time.
-            self.engine = sa.create_engine(url, poolclass=QueuePool, pool_size=2,
-                                           connect_args={"check_same_thread": False})
+            self.engine = sa.create_engine(
+                url, poolclass=QueuePool, pool_size=2, connect_args={"check_same_thread": False}
+            )
             self.sessionmaker = sessionmaker(bind=self.engine)
+        # Rasa's own engine (PostgreSQL) too: an error never prints the events it binds
+        # (what people wrote, their names).
+        self.engine.hide_parameters = True
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
@@ -55,18 +59,21 @@ class SQLTrackerStore(rasa_stores.SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
         with self.session_scope() as session:
-            rows = [_row(tracker.sender_id, event)
-                    for event in self._additional_events(session, tracker)]
+            rows = [
+                _row(tracker.sender_id, event)
+                for event in self._additional_events(session, tracker)
+            ]
             if rows:
                 session.execute(self.SQLEvent.__table__.insert(), rows)
             session.commit()
 
     def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator:
-        stored = (self._event_query(session, tracker.sender_id,
-                                    fetch_events_from_all_sessions=False)
-                  .order_by(None)
-                  .with_entities(sa.func.count(self.SQLEvent.id))
-                  .scalar())
+        stored = (
+            self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False)
+            .order_by(None)
+            .with_entities(sa.func.count(self.SQLEvent.id))
+            .scalar()
+        )
         return itertools.islice(tracker.events, stored, len(tracker.events))
 
 

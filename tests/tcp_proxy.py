@@ -26,6 +26,19 @@ class TcpProxy:
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._stopped = threading.Event()
+        # Cleared while stalled: connections stay open, nothing flows (a hung server).
+        self._flowing = threading.Event()
+        self._flowing.set()
+        self.held_chunks = 0  # chunks that arrived while stalled
+
+    def stall(self) -> None:
+        """The server hangs: connections are accepted and kept, no byte goes through
+        (either way) until resume(). Clients see timeouts, not refusals."""
+        self.held_chunks = 0
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        self._flowing.set()
 
     def start(self) -> None:
         listener = socket.socket()
@@ -68,16 +81,26 @@ class TcpProxy:
             upstream.settimeout(None)
             with self._lock:
                 self._sockets += [client, upstream]
-            for source, sink, spy in ((client, upstream, self._spy), (upstream, client, None)):
+            for source, sink, spy in (
+                (client, upstream, self._spy),
+                (upstream, client, self._gate),
+            ):
                 threading.Thread(target=_pump, args=(source, sink, spy), daemon=True).start()
 
     def _spy(self, data: bytes) -> None:
         if self.on_forward is not None:
             self.on_forward(data)
+        self._gate(data)
+
+    def _gate(self, data: bytes) -> None:
+        if not self._flowing.is_set():
+            self.held_chunks += 1
+            self._flowing.wait()
 
 
-def _pump(source: socket.socket, sink: socket.socket,
-          spy: Callable[[bytes], None] | None = None) -> None:
+def _pump(
+    source: socket.socket, sink: socket.socket, spy: Callable[[bytes], None] | None = None
+) -> None:
     try:
         while data := source.recv(65536):
             if spy is not None:

@@ -36,10 +36,17 @@ def trained_model() -> Path:
     """
     if pinned := os.environ.get("PASSERELLE_MODEL"):
         return Path(pinned).resolve()
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "model.py"), "train"],
-        cwd=ROOT, check=True, capture_output=True, text=True,
-    ).stdout.strip().splitlines()
+    out = (
+        subprocess.run(
+            [sys.executable, str(ROOT / "tools" / "model.py"), "train"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()
+    )
     return Path(out[-1])
 
 
@@ -56,6 +63,8 @@ class Stack:
     redis_db: int = 1
     auth_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     env: dict[str, str] = field(default_factory=dict)
+    # e.g. ["-vv"]: the action server at DEBUG (tests/test_log_privacy.py)
+    action_args: list[str] = field(default_factory=list)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @property
@@ -91,10 +100,18 @@ class Stack:
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         }
 
+    def spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
+        """Another process of the stack (its log in `workdir/<name>.log`, stopped by close())."""
+        return self._spawn(name, argv)
+
     def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
         process = subprocess.Popen(
-            argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            argv,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         self.processes[name] = process
@@ -105,8 +122,18 @@ class Stack:
 
     def start_actions(self) -> None:
         process = self._spawn(
-            "actions", [str(PY), "-m", "rasa_sdk", "--actions", "actions",
-                        "-p", str(self.action_port)])
+            "actions",
+            [
+                str(PY),
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "actions",
+                "-p",
+                str(self.action_port),
+                *self.action_args,
+            ],
+        )
         wait_for_http(f"http://127.0.0.1:{self.action_port}/health", 60, process)
 
     def start_rasa(self, name: str = "rasa", port: int | None = None) -> str:
@@ -143,7 +170,10 @@ class Stack:
             self.stop(name)
 
     def send(
-        self, sender_id: str, text: str, metadata: dict | None = None,
+        self,
+        sender_id: str,
+        text: str,
+        metadata: dict | None = None,
         rasa_url: str | None = None,
     ) -> list[dict]:
         response = httpx.post(
@@ -157,7 +187,8 @@ class Stack:
     def tracker(self, sender_id: str, rasa_url: str | None = None) -> dict:
         response = httpx.get(
             f"{rasa_url or self.rasa_url}/conversations/{sender_id}/tracker",
-            params={"token": self.auth_token}, timeout=30,
+            params={"token": self.auth_token},
+            timeout=30,
         )
         response.raise_for_status()
         return response.json()

@@ -1,6 +1,8 @@
 """The dashboard in a real browser (Playwright driving Debian's Chromium), against the real
 stack: Rasa + action server (the `stack` fixture), the dashboard under uvicorn, and a fake
-Telegram Bot API for staff replies. Takes the screenshots linked from docs/dashboard.md.
+Telegram Bot API for staff replies. Takes the screenshots linked from docs/dashboard.md:
+into a temporary folder, so that `make test` leaves the working tree as it was; `make
+screenshots` runs this module with PASSERELLE_SCREENSHOTS_DIR=docs/screenshots to refresh them.
 
 The tests of this module share one dashboard and run in file order.
 """
@@ -30,23 +32,34 @@ pytestmark = pytest.mark.timeout(900)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 BOT_USERNAME = "passerelle_test_bot"  # what the fake Telegram's getMe answers
 ADMIN = ("admissions@passerelle.test", "browser-admin-pass")
 STAFF = ("outreach@passerelle.test", "browser-staff-pass")
 XSS_NAME = "<script>window.pwned=1</script>Zoë"
-XSS_MOTIVATION = "<img src=x onerror=\"window.pwned=1\"> I want to build apps"
+XSS_MOTIVATION = '<img src=x onerror="window.pwned=1"> I want to build apps'
 
 if not CHROMIUM.exists():
     if os.environ.get("CI", "").lower() == "true":
         raise RuntimeError("/usr/bin/chromium is missing: .ci/run installs it (apt-get)")
-    pytest.skip("/usr/bin/chromium is missing (apt-get install chromium)",
-                allow_module_level=True)
+    pytest.skip("/usr/bin/chromium is missing (apt-get install chromium)", allow_module_level=True)
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """docs/screenshots under `make screenshots`; a temporary folder otherwise."""
+    configured = os.environ.get("PASSERELLE_SCREENSHOTS_DIR")
+    folder = Path(configured) if configured else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @dataclass
@@ -56,8 +69,9 @@ class Dashboard:
     telegram_url: str
 
     def telegram_messages(self, chat_id: int) -> list[dict]:
-        return httpx.get(f"{self.telegram_url}/_fake/messages",
-                         params={"chat_id": chat_id}, timeout=5).json()
+        return httpx.get(
+            f"{self.telegram_url}/_fake/messages", params={"chat_id": chat_id}, timeout=5
+        ).json()
 
 
 # --- fixtures -----------------------------------------------------------------------------
@@ -67,8 +81,12 @@ class Dashboard:
 def fake_telegram(tmp_path_factory) -> Iterator[str]:
     port = free_port()
     log = open(tmp_path_factory.mktemp("telegram") / "fake_telegram.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen([str(PY), "-m", "tests.fake_telegram", "--port", str(port)],
-                               cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(PY), "-m", "tests.fake_telegram", "--port", str(port)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(f"{url}/_fake/messages?chat_id=0", 30, process)
@@ -83,8 +101,7 @@ def fake_telegram(tmp_path_factory) -> Iterator[str]:
 def lead_store(stack: Stack) -> Iterator[None]:
     """This process talks to the stack's lead store (to seed leads and check results)."""
     with pytest.MonkeyPatch.context() as patch:
-        for name in ("DATABASE_URL", "TRACKER_DATABASE_URL", "PASSERELLE_SPOOL_DIR",
-                     "FUNNEL_SALT"):
+        for name in ("DATABASE_URL", "TRACKER_DATABASE_URL", "PASSERELLE_SPOOL_DIR", "FUNNEL_SALT"):
             patch.setenv(name, stack.env[name])
         patch.setenv("PASSERELLE_SPOOL_FLUSHER", "off")
         from leads.funnel import reset_salt_cache
@@ -95,8 +112,9 @@ def lead_store(stack: Stack) -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def dashboard(stack: Stack, fake_telegram: str, lead_store, tmp_path_factory
-              ) -> Iterator[Dashboard]:
+def dashboard(
+    stack: Stack, fake_telegram: str, lead_store, tmp_path_factory
+) -> Iterator[Dashboard]:
     env = {
         **stack.env,
         "ADMIN_SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
@@ -106,24 +124,53 @@ def dashboard(stack: Stack, fake_telegram: str, lead_store, tmp_path_factory
     }
     env.pop("TELEGRAM_BOT_USERNAME", None)  # the username comes from getMe
     for (email, password), role in ((ADMIN, "admin"), (STAFF, "staff")):
-        subprocess.run([str(PY), "-m", "admin", "create-user", "--email", email,
-                        "--password", password, "--role", role],
-                       cwd=ROOT, env=env, check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(PY),
+                "-m",
+                "admin",
+                "create-user",
+                "--email",
+                email,
+                "--password",
+                password,
+                "--role",
+                role,
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
     port = free_port()
     log = open(tmp_path_factory.mktemp("dashboard") / "uvicorn.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(
         # --ws none: rasa-sdk pins an old `websockets` that uvicorn's auto-detection trips on.
-        [str(ROOT / ".venv" / "bin" / "uvicorn"), "admin.app:app", "--ws", "none",
-         "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            str(ROOT / ".venv" / "bin" / "uvicorn"),
+            "admin.app:app",
+            "--ws",
+            "none",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         try:
             wait_for_http(f"{url}/health", 60, process)
         except (RuntimeError, TimeoutError) as error:
             log.flush()
-            pytest.fail(f"the dashboard did not start: {error}\n"
-                        + Path(log.name).read_text(errors="replace")[-3000:])
+            pytest.fail(
+                f"the dashboard did not start: {error}\n"
+                + Path(log.name).read_text(errors="replace")[-3000:]
+            )
         yield Dashboard(url, stack, fake_telegram)
     finally:
         process.terminate()
@@ -141,8 +188,9 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def context(browser: Browser, dashboard: Dashboard) -> Iterator[BrowserContext]:
-    context = browser.new_context(base_url=dashboard.url, viewport={"width": 1280, "height": 860},
-                                  accept_downloads=True)
+    context = browser.new_context(
+        base_url=dashboard.url, viewport={"width": 1280, "height": 860}, accept_downloads=True
+    )
     context.set_default_timeout(20_000)
     yield context
     context.close()
@@ -165,11 +213,24 @@ def watch_for_script_injection(page: Page) -> list[str]:
 
 # --- a real conversation makes a lead -----------------------------------------------------
 
-MOTIVATION = ("Ik zit al een jaar thuis en ik wil een echte job in de IT. Ik ben altijd al "
-              "gefascineerd geweest door computers en wil mijn familie trots maken.")
-CHECK_IN_DUTCH = ["ik wil me aanmelden", "ik ben Lotte", "negentien", "Gent", "ik zoek werk",
-                  "ja hoor", "een beetje HTML op school", MOTIVATION, "ja, dat lukt",
-                  "0470 12 34 56", "ja, dat mag", "klopt"]
+MOTIVATION = (
+    "Ik zit al een jaar thuis en ik wil een echte job in de IT. Ik ben altijd al "
+    "gefascineerd geweest door computers en wil mijn familie trots maken."
+)
+CHECK_IN_DUTCH = [
+    "ik wil me aanmelden",
+    "ik ben Lotte",
+    "negentien",
+    "Gent",
+    "ik zoek werk",
+    "ja hoor",
+    "een beetje HTML op school",
+    MOTIVATION,
+    "ja, dat lukt",
+    "0470 12 34 56",
+    "ja, dat mag",
+    "klopt",
+]
 
 
 @dataclass(frozen=True)
@@ -187,10 +248,17 @@ def conversation(dashboard: Dashboard) -> Conversation:
     chat_id = 700_000_000 + uuid.uuid4().int % 10**8
     sender = f"tg-{chat_id}"
     # The person exists in the fake Telegram (so the bot can write to their chat).
-    httpx.post(f"{dashboard.telegram_url}/_fake/send_text",
-               json={"chat_id": chat_id, "text": "/start", "language_code": "nl"}, timeout=5)
-    metadata = {"language_code": "nl", "telegram_user_id": chat_id, "channel": "telegram",
-                "campaign": "gent-lan-7f3k"}
+    httpx.post(
+        f"{dashboard.telegram_url}/_fake/send_text",
+        json={"chat_id": chat_id, "text": "/start", "language_code": "nl"},
+        timeout=5,
+    )
+    metadata = {
+        "language_code": "nl",
+        "telegram_user_id": chat_id,
+        "channel": "telegram",
+        "campaign": "gent-lan-7f3k",
+    }
     replies = []
     for text in CHECK_IN_DUTCH:
         replies.append(dashboard.stack.send(sender, text, metadata))
@@ -206,31 +274,73 @@ def other_leads(lead_store) -> dict[str, int]:
     from leads.lead_store import request_handoff, save_lead
 
     leads = {
-        "amina": lead_input("tg-910001", first_name="Amina", campus="brussels", language="fr",
-                            score=85, contact="amina@example.org", campaign="bxl-poster-4k2m"),
-        "jonas": lead_input("tg-910002", first_name="Jonas", campus="antwerp", language="nl",
-                            score=65, contact="+32478112233", contact_kind="phone",
-                            campaign=None),
-        "sam": lead_input("tg-910003", first_name="Sam", campus="ghent", language="en",
-                          score=72, contact="sam@example.org"),
-        "xss": lead_input("tg-910004", first_name=XSS_NAME, motivation=XSS_MOTIVATION,
-                          campus="liege", language="fr", score=58,
-                          contact="=HYPERLINK(\"http://evil.example\")"),
-        "nurture": lead_input("tg-910005", first_name="Yasmine", campus="charleroi",
-                              language="fr", score=35, qualified=False, status="nurture"),
+        "amina": lead_input(
+            "tg-910001",
+            first_name="Amina",
+            campus="brussels",
+            language="fr",
+            score=85,
+            contact="amina@example.org",
+            campaign="bxl-poster-4k2m",
+        ),
+        "jonas": lead_input(
+            "tg-910002",
+            first_name="Jonas",
+            campus="antwerp",
+            language="nl",
+            score=65,
+            contact="+32478112233",
+            contact_kind="phone",
+            campaign=None,
+        ),
+        "sam": lead_input(
+            "tg-910003",
+            first_name="Sam",
+            campus="ghent",
+            language="en",
+            score=72,
+            contact="sam@example.org",
+        ),
+        "xss": lead_input(
+            "tg-910004",
+            first_name=XSS_NAME,
+            motivation=XSS_MOTIVATION,
+            campus="liege",
+            language="fr",
+            score=58,
+            contact='=HYPERLINK("http://evil.example")',
+        ),
+        "nurture": lead_input(
+            "tg-910005",
+            first_name="Yasmine",
+            campus="charleroi",
+            language="fr",
+            score=35,
+            qualified=False,
+            status="nurture",
+        ),
     }
     ids = {key: save_lead(data).lead_id for key, data in leads.items()}
-    request_handoff("tg-910006", language="nl", campaign="gent-lan-7f3k",
-                               first_name="Noor", contact="noor@example.org",
-                               contact_kind="email")
+    request_handoff(
+        "tg-910006",
+        language="nl",
+        campaign="gent-lan-7f3k",
+        first_name="Noor",
+        contact="noor@example.org",
+        contact_kind="email",
+    )
     return ids
 
 
 # --- the tests ----------------------------------------------------------------------------
 
 
-def test_queue_filters_and_escaping(context: BrowserContext, conversation: Conversation,
-                                    other_leads: dict[str, int]) -> None:
+def test_queue_filters_and_escaping(
+    context: BrowserContext,
+    conversation: Conversation,
+    other_leads: dict[str, int],
+    screenshots: Path,
+) -> None:
     page = context.new_page()
     dialogs = watch_for_script_injection(page)
     log_in(page, ADMIN)
@@ -240,8 +350,7 @@ def test_queue_filters_and_escaping(context: BrowserContext, conversation: Conve
     first_row = page.locator("#lead-table tbody tr").first
     expect(first_row).to_contain_text("Noor")  # the handoff request comes first
     expect(first_row).to_contain_text("wants a person")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "queue.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "queue.png"), full_page=True)
 
     page.select_option("select[name=campus]", "ghent")
     page.select_option("select[name=language]", "nl")
@@ -262,7 +371,11 @@ def test_queue_filters_and_escaping(context: BrowserContext, conversation: Conve
 
 
 def test_work_a_lead_and_the_conflicting_edit(
-    browser: Browser, context: BrowserContext, dashboard: Dashboard, conversation: Conversation
+    browser: Browser,
+    context: BrowserContext,
+    dashboard: Dashboard,
+    conversation: Conversation,
+    screenshots: Path,
 ) -> None:
     from leads.lead_queue import get_lead
 
@@ -308,10 +421,12 @@ def test_work_a_lead_and_the_conflicting_edit(
     assert [m["text"] for m in sent] == ["Hoi Lotte! Ik ben Sarah van de school. Tot maandag!"]
     expect(page.locator("#transcript .msg-staff")).to_contain_text("Tot maandag!")
     page.locator("#actions").scroll_into_view_if_needed()
-    page.screenshot(path=str(SCREENSHOTS / "lead.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "lead.png"), full_page=True)
 
 
-def test_campaign_and_its_qr_code(context: BrowserContext, tmp_path: Path) -> None:
+def test_campaign_and_its_qr_code(
+    context: BrowserContext, tmp_path: Path, screenshots: Path
+) -> None:
     page = context.new_page()
     log_in(page, ADMIN)
     page.goto("/campaigns")
@@ -335,12 +450,12 @@ def test_campaign_and_its_qr_code(context: BrowserContext, tmp_path: Path) -> No
         page.click("#download-svg")
     svg = Path(svg_download.value.path()).read_text(encoding="utf-8")
     assert "LAN party Kinepolis</text>" in svg
-    page.screenshot(path=str(SCREENSHOTS / "campaign.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "campaign.png"), full_page=True)
 
 
-def test_csv_export_of_the_filtered_queue(context: BrowserContext, tmp_path: Path,
-                                          conversation: Conversation,
-                                          other_leads: dict[str, int]) -> None:
+def test_csv_export_of_the_filtered_queue(
+    context: BrowserContext, tmp_path: Path, conversation: Conversation, other_leads: dict[str, int]
+) -> None:
     page = context.new_page()
     log_in(page, ADMIN)
     page.select_option("select[name=language]", "fr")
@@ -355,12 +470,14 @@ def test_csv_export_of_the_filtered_queue(context: BrowserContext, tmp_path: Pat
     by_sender = {row["sender_id"]: row for row in rows}
     assert by_sender["tg-910001"]["first_name"] == "Amina"
     hostile = by_sender["tg-910004"]
-    assert hostile["contact"] == "'=HYPERLINK(\"http://evil.example\")"  # no formula
+    assert hostile["contact"] == '\'=HYPERLINK("http://evil.example")'  # no formula
     for row in rows:
         assert not any(value.startswith(("=", "+", "-", "@")) for value in row.values())
 
 
-def test_funnel_page(context: BrowserContext, conversation: Conversation) -> None:
+def test_funnel_page(
+    context: BrowserContext, conversation: Conversation, screenshots: Path
+) -> None:
     page = context.new_page()
     log_in(page, ADMIN)
     page.goto("/funnel")
@@ -368,10 +485,10 @@ def test_funnel_page(context: BrowserContext, conversation: Conversation) -> Non
         cell = page.locator(f"#funnel-table tr.dim-all td[data-step={step}]")
         assert int(re.match(r"\d+", cell.inner_text()).group()) >= 1, step  # Lotte's
     expect(page.locator("svg.chart").first).to_be_visible()
-    page.screenshot(path=str(SCREENSHOTS / "funnel.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "funnel.png"), full_page=True)
 
 
-def test_try_the_bot_in_french_then_log_out(context: BrowserContext) -> None:
+def test_try_the_bot_in_french_then_log_out(context: BrowserContext, screenshots: Path) -> None:
     page = context.new_page()
     log_in(page, STAFF)
     page.goto("/try")
@@ -389,7 +506,7 @@ def test_try_the_bot_in_french_then_log_out(context: BrowserContext) -> None:
     page.locator("#chat-log .msg-bot").last.get_by_role("button", name="Faire le test").click()
     expect(page.locator("#chat-log .msg-user").last).to_have_text("Faire le test")
     expect(page.locator("#chat-log")).to_contain_text("10 petites questions")
-    page.screenshot(path=str(SCREENSHOTS / "try-the-bot.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "try-the-bot.png"), full_page=True)
 
     page.click("#logout")
     expect(page).to_have_url(re.compile(r"/login$"))

@@ -6,6 +6,8 @@ import asyncio
 import random
 import time
 
+import pytest
+
 from bot.dedupe import RecentUpdates
 from bot.flood import FloodGuard, Verdict
 from bot.inbound import clean_text, trim
@@ -73,8 +75,9 @@ async def test_chat_turns_keep_order_within_a_chat_and_run_chats_side_by_side() 
         log.append((chat, number))
 
     started = time.monotonic()
-    await asyncio.gather(*(turns.run(chat, work(chat, n))
-                           for n in range(10) for chat in ("a", "b", "c")))
+    await asyncio.gather(
+        *(turns.run(chat, work(chat, n)) for n in range(10) for chat in ("a", "b", "c"))
+    )
     for chat in "abc":
         assert [n for c, n in log if c == chat] == list(range(10))
     # three chats of ten ~15 ms steps each, run side by side: far below 30 steps in a row
@@ -91,8 +94,9 @@ async def test_chat_turns_survive_a_failing_step() -> None:
     async def fine() -> str:
         return "ok"
 
-    results = await asyncio.gather(turns.run(1, boom()), turns.run(1, fine()),
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        turns.run(1, boom()), turns.run(1, fine()), return_exceptions=True
+    )
     assert isinstance(results[0], RuntimeError) and results[1] == "ok"
 
 
@@ -101,6 +105,22 @@ def test_clean_text_strips_controls_and_intent_injection() -> None:
     assert clean_text('/choose_topic{"topic":"faq/cost"}') == 'choose_topic{"topic":"faq/cost"}'
     assert clean_text("e\u0301cole") == "école"
     assert clean_text("line one\nline two\ttab") == "line one\nline two\ttab"
+
+
+@pytest.mark.parametrize(
+    ("typed", "plain"),
+    [
+        ("/ /affirm", "affirm"),
+        ("/\n/stop", "stop"),
+        (' /inform{"age": "18"}', 'inform{"age": "18"}'),
+        ("\t//\u200b/ \n /deny", "deny"),
+        ("\ufeff/affirm", "affirm"),
+        ("///", ""),
+        ("and/or", "and/or"),
+    ],
+)
+def test_typed_text_never_starts_with_a_slash(typed: str, plain: str) -> None:
+    assert clean_text(typed) == plain
 
 
 def test_trim_cuts_long_input_at_a_space() -> None:
@@ -117,8 +137,9 @@ def test_language_for_prefers_rasa_then_choice_then_telegram_then_dutch() -> Non
     assert languages.language_for(1, "fr-BE") == "fr"
     languages.saw_telegram_code(1, "en")
     assert languages.language_for(1, None) == "en"
-    languages.saw_reply(1, ["Salut ! Je suis le bot de l'école. Tu veux savoir comment ça "
-                            "marche ?"])
+    languages.saw_reply(
+        1, ["Salut ! Je suis le bot de l'école. Tu veux savoir comment ça marche ?"]
+    )
     assert languages.language_for(1, "en") == "fr"
     languages.chose(1, "nl")
     assert languages.language_for(1) == "nl"
@@ -127,5 +148,31 @@ def test_language_for_prefers_rasa_then_choice_then_telegram_then_dutch() -> Non
 
 
 def test_telegram_language_codes() -> None:
-    assert [telegram_language(c) for c in ("nl-BE", "FR", "en_US", "de", None, "")] == \
-        ["nl", "fr", "en", None, None, None]
+    assert [telegram_language(c) for c in ("nl-BE", "FR", "en_US", "de", None, "")] == [
+        "nl",
+        "fr",
+        "en",
+        None,
+        None,
+        None,
+    ]
+
+
+async def test_erasure_retries_run_at_start_then_again_and_survive_a_failure() -> None:
+    from bot.relay import ErasureRetries
+
+    calls: list[float] = []
+
+    def retry() -> None:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            raise ConnectionError("the lead store is down")
+
+    retries = ErasureRetries(retry, every=0.1)
+    retries.start()
+    await asyncio.sleep(0.35)
+    await retries.stop()
+    assert len(calls) >= 3  # the failed first round did not end the loop
+    count = len(calls)
+    await asyncio.sleep(0.2)
+    assert len(calls) == count  # stopped

@@ -32,11 +32,23 @@ def test_urls_and_identifiers_keep_their_underscores_and_stars() -> None:
     assert to_plain(source) == source
 
 
-@pytest.mark.parametrize("source", [
-    "a < b > c && d", "**half bold", "<b>not a tag</b>", "x_y_ *", "&amp; already",
-    "[broken](javascript:alert(1))", "\x00zero", "emoji 😀 **bold 😀** _ital_",
-    "**nested _inside_ bold**", "*one* and **two**", "<a href='x'>", "5 > 3 & 2 < 4",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "a < b > c && d",
+        "**half bold",
+        "<b>not a tag</b>",
+        "x_y_ *",
+        "&amp; already",
+        "[broken](javascript:alert(1))",
+        "\x00zero",
+        "emoji 😀 **bold 😀** _ital_",
+        "**nested _inside_ bold**",
+        "*one* and **two**",
+        "<a href='x'>",
+        "5 > 3 & 2 < 4",
+    ],
+)
 def test_rendered_html_always_parses_on_telegram(source: str) -> None:
     parse_html(to_html(source))  # raises the 400 Telegram would send
 
@@ -69,8 +81,15 @@ def test_short_text_is_one_chunk() -> None:
 
 def test_reply_with_buttons_gets_a_keyboard_on_its_last_part() -> None:
     long_text = ("Lange uitleg. " * 400).strip()  # 5600 characters
-    replies = [{"text": long_text, "buttons": [
-        {"title": "Ja", "payload": "/affirm"}, {"title": "Nee", "payload": "/deny"}]}]
+    replies = [
+        {
+            "text": long_text,
+            "buttons": [
+                {"title": "Ja", "payload": "/affirm"},
+                {"title": "Nee", "payload": "/deny"},
+            ],
+        }
+    ]
     rendered = render_reply(replies, ButtonPayloads())
     assert len(rendered.messages) == 2
     assert rendered.messages[0].keyboard is None
@@ -81,16 +100,22 @@ def test_reply_with_buttons_gets_a_keyboard_on_its_last_part() -> None:
 
 
 def test_long_button_titles_go_one_per_row() -> None:
-    buttons = [{"title": "Start de motivatiecheck", "payload": "/start_check"},
-               {"title": "Praat met iemand", "payload": "/human_handoff"}]
-    keyboard = render_reply([{"text": "Wat wil je doen?", "buttons": buttons}],
-                            ButtonPayloads()).messages[0].keyboard
+    buttons = [
+        {"title": "Start de motivatiecheck", "payload": "/start_check"},
+        {"title": "Praat met iemand", "payload": "/human_handoff"},
+    ]
+    keyboard = (
+        render_reply([{"text": "Wat wil je doen?", "buttons": buttons}], ButtonPayloads())
+        .messages[0]
+        .keyboard
+    )
     assert [len(row) for row in keyboard.inline_keyboard] == [1, 1]
 
 
 def test_buttons_without_text_still_get_a_message() -> None:
-    rendered = render_reply([{"buttons": [{"title": "OK", "payload": "/affirm"}]}],
-                            ButtonPayloads())
+    rendered = render_reply(
+        [{"buttons": [{"title": "OK", "payload": "/affirm"}]}], ButtonPayloads()
+    )
     assert rendered.messages[0].plain == "👇"
     assert rendered.messages[0].keyboard is not None
 
@@ -104,8 +129,7 @@ def test_image_becomes_a_photo_and_custom_payloads_become_directives() -> None:
     ]
     rendered = render_reply(replies, ButtonPayloads())
     assert [m.photo for m in rendered.messages] == [None, "https://example.org/campus.png"]
-    assert rendered.directives == [{"passerelle": "notify_staff", "kind": "handoff",
-                                    "lead_id": 3}]
+    assert rendered.directives == [{"passerelle": "notify_staff", "kind": "handoff", "lead_id": 3}]
     assert rendered.texts == ["Kijk:", "https://example.org/campus.png"]
 
 
@@ -119,6 +143,19 @@ def test_long_payloads_travel_through_the_table() -> None:
     assert payloads.encode("/affirm") == "/affirm"
     assert payloads.decode("/affirm") == "/affirm"
     assert payloads.decode(USED) is None
+
+
+def test_only_callback_data_the_bot_sent_is_accepted() -> None:
+    payloads = ButtonPayloads()
+    payloads.encode("/start_check")
+    assert payloads.accept("/start_check", on_keyboard=False) == "/start_check"
+    # forged by a modified client: never handed out, not on the pressed message's keyboard
+    assert payloads.accept('/inform{"age":"18"}', on_keyboard=False) is None
+    assert payloads.accept("/affirm", on_keyboard=False) is None
+    # on the keyboard of the bot's own message: sent before a restart
+    assert payloads.accept("/human_handoff", on_keyboard=True) == "/human_handoff"
+    assert payloads.accept(KEY_PREFIX + "0" * 20, on_keyboard=True) is None  # key lost
+    assert payloads.accept(USED, on_keyboard=True) is None
 
 
 def test_after_a_restart_a_table_key_is_unknown() -> None:

@@ -10,6 +10,8 @@ Rasa and action server → the database, on SQLite and on PostgreSQL (tests/faul
 - PostgreSQL unreachable for the lead store while the lead is saved (PostgreSQL only): the
   person is answered as usual, the answers wait in the spool, and the lead is written once
   when it is back.
+- PostgreSQL hanging for 10 s while a lead is saved: someone else's question is answered
+  within a second, and the lead is saved afterwards.
 """
 
 from __future__ import annotations
@@ -29,14 +31,38 @@ from tests.faults.conftest import Chat, FaultStack, bot_on
 pytestmark = pytest.mark.timeout(600)
 
 LEAD = {
-    "nl": {"first_name": "Lotte", "age": 19, "campus": "ghent", "situation": "job_seeker",
-           "registered": "yes", "experience": "some", "motivation": MOTIVATION["nl"],
-           "commitment": "yes", "contact_kind": "phone", "contact": "+32470123456",
-           "consent": True, "qualified": True, "status": "new", "language": "nl"},
-    "fr": {"first_name": "Inès", "age": 17, "campus": "liege", "situation": "job_seeker",
-           "registered": "no", "experience": "none", "motivation": MOTIVATION["fr"],
-           "commitment": "yes", "contact_kind": "email", "contact": "ines.dupont@hotmail.be",
-           "consent": True, "qualified": False, "status": "nurture", "language": "fr"},
+    "nl": {
+        "first_name": "Lotte",
+        "age": 19,
+        "campus": "ghent",
+        "situation": "job_seeker",
+        "registered": "yes",
+        "experience": "some",
+        "motivation": MOTIVATION["nl"],
+        "commitment": "yes",
+        "contact_kind": "phone",
+        "contact": "+32470123456",
+        "consent": True,
+        "qualified": True,
+        "status": "new",
+        "language": "nl",
+    },
+    "fr": {
+        "first_name": "Inès",
+        "age": 17,
+        "campus": "liege",
+        "situation": "job_seeker",
+        "registered": "no",
+        "experience": "none",
+        "motivation": MOTIVATION["fr"],
+        "commitment": "yes",
+        "contact_kind": "email",
+        "contact": "ines.dupont@hotmail.be",
+        "consent": True,
+        "qualified": False,
+        "status": "nurture",
+        "language": "fr",
+    },
 }
 # What leaks when an error reaches a person instead of a friendly text.
 BROKEN = ("traceback", "exception", "error:", "internal server error", "errno", "sqlalchemy")
@@ -60,7 +86,8 @@ def assert_nothing_broken_was_said(chat: Chat) -> None:
 
 
 async def test_rasa_killed_mid_check_then_restarted_loses_nothing(
-        fault_stack: FaultStack, new_chat) -> None:
+    fault_stack: FaultStack, new_chat
+) -> None:
     chat: Chat = new_chat("nl")
     steps = CHECK["nl"]
     await answer(chat, steps[:4])
@@ -82,8 +109,8 @@ async def test_rasa_killed_mid_check_then_restarted_loses_nothing(
 
 
 async def test_rasa_killed_in_the_middle_of_its_turn_loses_nothing_and_doubles_nothing(
-        postgresql_fault_stack: FaultStack, telegram: FakeTelegram,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    postgresql_fault_stack: FaultStack, telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """SIGKILL while Rasa works on a message: the moment it calls the action server."""
     fault_stack = postgresql_fault_stack
     assert fault_stack.action_proxy is not None
@@ -96,8 +123,7 @@ async def test_rasa_killed_in_the_middle_of_its_turn_loses_nothing_and_doubles_n
             fault_stack.kill("rasa")
 
     async with bot_on(fault_stack, telegram) as bot:
-        chat = Chat(bot, telegram, fault_stack.stack, 800_000_000 + secrets.randbelow(10**8),
-                    "nl")
+        chat = Chat(bot, telegram, fault_stack.stack, 800_000_000 + secrets.randbelow(10**8), "nl")
         steps = CHECK["nl"]
         await answer(chat, steps[:4])
         fault_stack.action_proxy.on_forward = kill_rasa_mid_turn
@@ -121,7 +147,8 @@ async def test_rasa_killed_in_the_middle_of_its_turn_loses_nothing_and_doubles_n
 
 
 async def test_action_server_killed_mid_check_gets_a_friendly_reply_then_recovers(
-        fault_stack: FaultStack, new_chat) -> None:
+    fault_stack: FaultStack, new_chat
+) -> None:
     chat: Chat = new_chat("fr")
     steps = CHECK["fr"]
     await answer(chat, steps[:4])
@@ -145,15 +172,14 @@ async def test_action_server_killed_mid_check_gets_a_friendly_reply_then_recover
 
 
 async def test_postgresql_unreachable_while_the_lead_is_saved(
-        postgresql_fault_stack: FaultStack, telegram: FakeTelegram,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    postgresql_fault_stack: FaultStack, telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A database server outage (SQLite, a file inside the action server, has none)."""
     fault_stack = postgresql_fault_stack
     assert fault_stack.proxy is not None
     monkeypatch.setenv("DATABASE_URL", fault_stack.direct_database_url)
     async with bot_on(fault_stack, telegram) as bot:
-        chat = Chat(bot, telegram, fault_stack.stack, 800_000_000 + secrets.randbelow(10**8),
-                    "nl")
+        chat = Chat(bot, telegram, fault_stack.stack, 800_000_000 + secrets.randbelow(10**8), "nl")
         steps = CHECK["nl"]
         await answer(chat, steps[:-1])
         fault_stack.proxy.stop()
@@ -178,3 +204,56 @@ async def test_postgresql_unreachable_while_the_lead_is_saved(
         await asyncio.sleep(6)  # one more flusher round
         assert len(fault_stack.leads_of(chat.sender_id)) == 1
         assert_nothing_broken_was_said(chat)
+
+
+async def test_a_stalled_database_delays_nobody_else_and_the_lead_is_saved_after(
+    postgresql_fault_stack: FaultStack, telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lead store's PostgreSQL hangs for 10 s (connections open, nothing answers) while
+    one person's lead is being saved: another person's question, which needs no database,
+    is answered within a second (the action server's event loop never waits for the
+    database), and the lead is saved once the database answers again."""
+    fault_stack = postgresql_fault_stack
+    assert fault_stack.proxy is not None
+    monkeypatch.setenv("DATABASE_URL", fault_stack.direct_database_url)
+    async with bot_on(fault_stack, telegram) as bot:
+        saver = Chat(bot, telegram, fault_stack.stack, 810_000_000 + secrets.randbelow(10**8), "nl")
+        asker = Chat(bot, telegram, fault_stack.stack, 820_000_000 + secrets.randbelow(10**8), "nl")
+        steps = CHECK["nl"]
+        await answer(saver, steps[:-1])
+        await asker.say("hallo")
+        await asker.say("Hoeveel kost de opleiding?")  # warm: the same question, unstalled
+
+        fault_stack.proxy.stall()
+        stalled_at = asyncio.get_running_loop().time()
+        try:
+            saving = len(saver.messages)
+            telegram.send_text(saver.chat_id, steps[-1][0], language_code="nl")
+            for _ in range(100):  # until the action server's database call hangs
+                if fault_stack.proxy.held_chunks:
+                    break
+                await asyncio.sleep(0.1)
+            assert fault_stack.proxy.held_chunks, saver.dump()
+            await asyncio.sleep(0.5)  # the save is inside its stalled database call
+            asking = len(asker.messages)
+            asked_at = asyncio.get_running_loop().time()
+            telegram.send_text(asker.chat_id, "Hoeveel kost de opleiding?", language_code="nl")
+            [reply, *_] = (await telegram.wait_for_messages(asker.chat_id, asking + 1, timeout=15))[
+                asking:
+            ]
+            answered_in = asyncio.get_running_loop().time() - asked_at
+            print(f"database stalled: another person answered in {answered_in:.2f} s")
+            assert answered_in < 1.0, f"answered after {answered_in:.2f} s: {reply.text}"
+            assert "gratis" in reply.text.lower(), asker.dump()
+            assert fault_stack.leads_of(saver.sender_id) == []  # still stalled
+            await asyncio.sleep(max(0.0, 10 - (asyncio.get_running_loop().time() - stalled_at)))
+        finally:
+            fault_stack.proxy.resume()
+        done = " ".join(m.text for m in await saver.settle(saving))
+        assert steps[-1][1] in done, saver.dump()
+        for _ in range(120):  # written when the call went through, or by the spool flusher
+            if fault_stack.leads_of(saver.sender_id) and not fault_stack.spooled():
+                break
+            await asyncio.sleep(0.5)
+        assert_the_lead(fault_stack, saver)
+        assert_nothing_broken_was_said(saver)

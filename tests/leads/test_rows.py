@@ -19,6 +19,9 @@ ROW_OF_TABLE = {
     "api_tokens": rows.ApiTokenRow,
     "audit_log": rows.AuditRow,
 }
+# Tables read and written only inside their own module of leads/ (queues, anonymous counts):
+# no other package sees their rows, so they need no row type.
+INTERNAL_TABLES = {"funnel_events", "pending_erasures"}
 # Columns a row type leaves out on purpose.
 NOT_SHOWN = {
     "notes": {"lead_id"},  # a note is read through its lead
@@ -33,7 +36,7 @@ DATACLASSES = [
 
 
 def test_every_table_has_its_row_type_with_every_column() -> None:
-    tables = {t for t in Base.metadata.tables if t != "funnel_events"}  # anonymous counts
+    tables = set(Base.metadata.tables) - INTERNAL_TABLES
     assert set(ROW_OF_TABLE) == tables
     for table, row in ROW_OF_TABLE.items():
         columns = {c.name for c in Base.metadata.tables[table].columns}

@@ -86,7 +86,7 @@ def test_0002_keeps_staff_and_tokens_and_their_powers(fresh_url):
                 " VALUES (1, 'crm', 'x', CURRENT_TIMESTAMP)"
             )
         )
-    upgrade(fresh_url)
+    upgrade(fresh_url, "0002")
     assert current_revision(fresh_url) == "0002"
     with get_engine(fresh_url).begin() as connection:
         generation = connection.execute(text("SELECT session_generation FROM staff_users"))

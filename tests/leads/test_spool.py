@@ -257,3 +257,33 @@ def test_spooled_entries_keep_the_time_the_person_acted(db_url, op, payload):
     time.sleep(0.05)
     assert replay.flush_spool() == 1
     assert get_lead_by_sender("tg-t").created_at == entry.at_datetime
+
+
+def test_the_replay_lock_waits_without_polling_and_gives_up_cleanly() -> None:
+    import threading
+
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with spool.replay_lock(1.0) as acquired:
+            assert acquired
+            holding.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(5)
+    started = time.monotonic()
+    with spool.replay_lock(0.3) as acquired:
+        assert acquired is False
+    assert 0.25 <= time.monotonic() - started < 1.0
+
+    threading.Timer(0.2, release.set).start()
+    started = time.monotonic()
+    with spool.replay_lock(5.0) as acquired:  # taken as soon as the holder lets go
+        assert acquired is True
+        waited = time.monotonic() - started
+    holder.join(5)
+    assert 0.15 <= waited < 1.0
+    with spool.replay_lock(0.5) as acquired:  # the waiter that gave up did not keep it
+        assert acquired is True
