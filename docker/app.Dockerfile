@@ -1,10 +1,10 @@
 # Passerelle's own image: one image, three commands (see docker-compose.yml):
-#   actions  python -m rasa_sdk --actions actions -p 5055
+#   actions  python -m actions.server --actions actions -p 5055
 #   bot      python -m bot                 (webhook mode in production)
 #   admin    uvicorn admin.app:app ...     (staff dashboard + JSON API)
 # plus the one-shot `python -m leads migrate`. The Rasa engine is not in here: it runs the
 # official rasa/rasa image (Rasa 3.6 pins old libraries that must not meet ours).
-FROM python:3.10-slim
+FROM python:3.12-slim
 
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -38,4 +38,4 @@ USER passerelle
 VOLUME /app/var
 
 EXPOSE 5055 8000 8443
-CMD ["python", "-m", "rasa_sdk", "--actions", "actions", "-p", "5055"]
+CMD ["python", "-m", "actions.server", "--actions", "actions", "-p", "5055"]

@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from sqlalchemy import Select, case, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -57,7 +57,6 @@ from leads.timerange import range_end, range_start
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 
 # Statuses the dialogue sets itself; once staff moved a lead on, re-doing the check
 # updates the answers but leaves the staff's status alone.
@@ -150,7 +149,7 @@ class LeadFilters:
 
 
 @dataclass(frozen=True)
-class Page(Generic[T]):
+class Page[T]:
     items: list[T]
     total: int
     page: int

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,7 @@ def spool_path() -> Path:
 def append(op: str, payload: dict[str, Any]) -> SpoolEntry:
     """Write one entry durably (fsync) before returning."""
     entry = SpoolEntry(
-        id=uuid.uuid4().hex, op=op, at=datetime.now(timezone.utc).isoformat(), payload=payload
+        id=uuid.uuid4().hex, op=op, at=datetime.now(UTC).isoformat(), payload=payload
     )
     line = json.dumps(entry.__dict__, ensure_ascii=False, separators=(",", ":")) + "\n"
     path = spool_path()

@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, bindparam, inspect, text
 
@@ -112,7 +112,7 @@ def _line(type_name: str, stamp: float | None, data: str | None) -> TranscriptLi
     except ValueError:
         event = {}
     message = event.get("text") or ""
-    at = datetime.fromtimestamp(stamp or 0, tz=timezone.utc)
+    at = datetime.fromtimestamp(stamp or 0, tz=UTC)
     return TranscriptLine(at=at, speaker=type_name, text=message)
 
 

@@ -105,7 +105,7 @@ class Stack:
 
     def start_actions(self) -> None:
         process = self._spawn(
-            "actions", [str(PY), "-m", "rasa_sdk", "--actions", "actions",
+            "actions", [str(PY), "-m", "actions.server", "--actions", "actions",
                         "-p", str(self.action_port)])
         wait_for_http(f"http://127.0.0.1:{self.action_port}/health", 60, process)
 

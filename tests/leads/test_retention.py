@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, text, update
@@ -15,7 +15,7 @@ from leads.retention import purge, retention_days
 from leads.trackers import conversation_transcript, erase_tracker, purge_trackers
 from tests.leads.helpers import lead_input
 
-NOW = datetime(2025, 9, 1, 12, tzinfo=timezone.utc)
+NOW = datetime(2025, 9, 1, 12, tzinfo=UTC)
 
 # The table Rasa 3.6's SQLTrackerStore creates (rasa/core/tracker_store.py, SQLEvent).
 EVENTS = Table(

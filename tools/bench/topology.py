@@ -94,7 +94,7 @@ class Topology:
         env = self.environment()
         subprocess.run([str(PY), "-m", "leads", "migrate"], cwd=ROOT, env=env, check=True,
                        capture_output=True)
-        actions = self._spawn("actions", [str(PY), "-m", "rasa_sdk", "--actions", "actions",
+        actions = self._spawn("actions", [str(PY), "-m", "actions.server", "--actions", "actions",
                                           "-p", str(self.action_port)], env)
         rasas = [self._spawn(self._rasa_name(number),
                             rasa_run_argv(RASA, self.model, port, self.auth_token), env)
