@@ -48,7 +48,7 @@ help:
 	@echo "make eval-langid  language-identification accuracy (DATA=file.jsonl)"
 	@echo "make eval-dialogue  whole conversations of personas (SET=dev|heldout), per kind"
 	@echo "make bench        load test of the whole stack (fake Telegram -> bot -> Rasa -> actions -> DB)"
-	@echo "make lint         ruff"
+	@echo "make lint         ruff (lint and format check) and mypy (types)"
 
 # --- environments -----------------------------------------------------------------------
 check-python:
@@ -105,13 +105,14 @@ chat: venvs var/secrets.env
 	@LANG=C.UTF-8 LC_ALL=C.UTF-8 $(PY) -m bot.terminal_chat $(if $(CHAT_LANG),--lang $(CHAT_LANG)) \
 		$(if $(CAMPAIGN),--campaign $(CAMPAIGN))
 
-test: venvs train
-	@$(PY) -m ruff check .
+test: venvs train lint
 	@$(PY) -m pytest
 
+# Lint, formatting and types (mypy: the packages and settings of pyproject.toml's [tool.mypy]).
 lint: $(VENV)/.installed
 	@$(PY) -m ruff check .
-	@$(PY) -m ruff format --check . || true
+	@$(PY) -m ruff format --check .
+	@$(PY) -m mypy
 
 eval-nlu: venvs train
 	@$(RASA_VENV)/bin/python tools/eval_nlu.py "$$($(PY) tools/model.py path)" $(or $(DATA),$(wildcard tests/data/nlu_heldout*.jsonl))

@@ -635,7 +635,8 @@ def direct_edit(message: Message, tracker: Tracker) -> dict[str, Any]:
     0470..."): the answers it changes, or {} when it names none."""
     if message.is_payload:
         return {}
-    text, changes = message.text, {}
+    text = message.text
+    changes: dict[str, Any] = {}
     campus = answers.parse_campus(text)
     if campus and campus != answers.OTHER_CAMPUS and campus != tracker.get_slot("campus"):
         changes.update(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from typing import Any
+from typing import Any, cast
 
 from rasa_sdk import utils
 from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
@@ -43,7 +43,7 @@ class Rasa36ActionExecutor(ActionExecutor):
     def update_and_return_domain(
         self, payload: dict[str, Any], action_name: str
     ) -> dict[str, Any] | None:
-        return domain_or_cached(payload.get("domain"))
+        return cast(dict[str, Any], domain_or_cached(payload.get("domain")))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -189,6 +189,9 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+app: FastAPI  # made on first access, by __getattr__ below
+
+
 def __getattr__(name: str) -> FastAPI:
     # `uvicorn admin.app:app` reads the environment only when the app is asked for, so
     # importing this module (tests, tools) has no side effects.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -17,6 +17,7 @@ from admin.security import csrf_token
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
+LOCAL_TIME: tzinfo
 try:
     LOCAL_TIME = ZoneInfo("Europe/Brussels")
 except ZoneInfoNotFoundError:  # no time zone database: show UTC rather than fail

@@ -17,7 +17,7 @@ WORKDIR /app
 # Dependencies first, so that a code change does not reinstall them. Exact versions come
 # from the lock file; the test and benchmark tools listed in app.txt stay out of the image.
 COPY requirements/app.txt requirements/app.lock.txt requirements/
-RUN grep -vE '^(pytest|pytest-asyncio|pytest-timeout|ruff|playwright|zxing-cpp|psutil|py-spy)==' \
+RUN grep -vE '^(pytest|pytest-asyncio|pytest-timeout|ruff|mypy|types-[A-Za-z]+|playwright|zxing-cpp|psutil|py-spy)==' \
         requirements/app.txt > /tmp/runtime.txt \
  && pip install -r /tmp/runtime.txt -c requirements/app.lock.txt \
  && rm /tmp/runtime.txt

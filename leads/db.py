@@ -7,8 +7,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -110,14 +111,14 @@ def _create_engine(url: str) -> Engine:
 def _create_sqlite_engine(url: str) -> Engine:
     database = make_url(url).database
     in_memory = not database or database == ":memory:"
-    if not in_memory:
+    if database and not in_memory:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url, pool_pre_ping=True, connect_args={"check_same_thread": False, "timeout": 30}
     )
 
     @event.listens_for(engine, "connect")
-    def _configure(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _configure(dbapi_connection: Any, _record: object) -> None:
         # We emit BEGIN ourselves (below): pysqlite's implicit transactions are unreliable.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -129,7 +130,7 @@ def _create_sqlite_engine(url: str) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin(connection) -> None:  # type: ignore[no-untyped-def]
+    def _begin(connection: Connection) -> None:
         immediate = connection.get_execution_options().get("passerelle_begin_immediate")
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 

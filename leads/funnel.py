@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from leads.models import FunnelEvent, Lead, StatusChange
 from leads.paths import var_dir
@@ -107,7 +107,7 @@ def build_report(
 
 
 def _conditions(
-    at_column: object,
+    at_column: InstrumentedAttribute[datetime],
     model: type[FunnelEvent] | type[Lead],
     start: datetime | None,
     end: datetime | None,
@@ -116,9 +116,9 @@ def _conditions(
 ) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if start is not None:
-        conditions.append(at_column >= start)  # type: ignore[operator]
+        conditions.append(at_column >= start)
     if end is not None:
-        conditions.append(at_column < end)  # type: ignore[operator]
+        conditions.append(at_column < end)
     if campaign == NO_CAMPAIGN:
         conditions.append(model.campaign.is_(None))
     elif campaign:

@@ -65,7 +65,7 @@ def retention_days(kind: str) -> float:
     if configured in (None, ""):
         return default
     try:
-        days = float(configured)
+        days = float(str(configured))
     except (TypeError, ValueError):
         log.error("%s=%r is not a number of days; using %s", env_name, configured, default)
         return default

@@ -93,7 +93,7 @@ class Campaign(BaseModel):
 
 
 class StatusUpdate(BaseModel):
-    status: Status  # type: ignore[valid-type]
+    status: Status
     version: int = Field(description="The `version` you last read")
 
 
