@@ -16,7 +16,6 @@ process manager that spawns the worker (four processes, the actions imported twi
 from __future__ import annotations
 
 import logging
-import os
 import warnings
 from typing import Any, cast
 
@@ -27,6 +26,7 @@ from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic
 
 from actions.domain import domain_or_cached
+from passerelle_settings import environment
 
 # rasa-sdk warns on every call whose Rasa is not the same minor version; this pair (Rasa 3.6
 # with this rasa-sdk) is the one the integration and end-to-end suites run.
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
         executor, cors_origins=args.cors, auto_reload=args.auto_reload, endpoints=args.endpoints
     )
     ssl = create_ssl_config(args.ssl_certificate, args.ssl_keyfile, args.ssl_password)
-    host = os.environ.get("SANIC_HOST", "0.0.0.0")  # noqa: S104 - rasa-sdk's default
+    host = environment().sanic_host
     logger.info(
         "Action endpoint is up and running on %s://%s:%s",
         "https" if ssl else "http",

@@ -8,7 +8,9 @@ import signal
 import sys
 
 from bot.app import ALLOWED_UPDATES, PasserelleBot, running
-from bot.settings import Settings, load_dotenv
+from bot.settings import Settings
+from passerelle_settings import load_env_files
+from passerelle_settings.environment import ENV_FILE
 
 OFF_MESSAGE = """The Telegram bot is off: TELEGRAM_BOT_TOKEN is not set.
 To turn it on: create a bot with @BotFather in Telegram (/newbot), put the token it gives
@@ -17,7 +19,7 @@ Everything else (Rasa, actions, dashboard, `make chat`) runs without it."""
 
 
 def main() -> int:
-    load_dotenv()
+    load_env_files(ENV_FILE)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token.

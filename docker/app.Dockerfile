@@ -22,6 +22,7 @@ RUN grep -vE '^(pytest|pytest-asyncio|pytest-timeout|ruff|mypy|types-[A-Za-z]+|p
  && pip install -r /tmp/runtime.txt -c requirements/app.lock.txt \
  && rm /tmp/runtime.txt
 
+COPY passerelle_settings/ passerelle_settings/
 COPY actions/ actions/
 COPY bot/ bot/
 COPY leads/ leads/

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from leads.paths import var_dir
+from passerelle_settings import environment
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 POSTGRES_CONNECT_TIMEOUT_S = 5
@@ -25,7 +25,7 @@ _lock = threading.Lock()
 
 def database_url() -> str:
     """env DATABASE_URL, else a SQLite file `<repo>/var/passerelle.db`."""
-    configured = os.environ.get("DATABASE_URL")
+    configured = environment().database_url
     if configured:
         return configured
     return f"sqlite:///{var_dir() / 'passerelle.db'}"

@@ -17,6 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from leads.models import FunnelEvent, Lead, StatusChange
 from leads.paths import var_dir
 from leads.timerange import range_end, range_start
+from passerelle_settings import environment
 
 EVENT_STEPS = ("started", "asked_question", "check_started", "check_completed", "qualified")
 LEAD_STEPS = ("contacted", "enrolled")
@@ -58,7 +59,7 @@ def conversation_hash(sender_id: str) -> str:
 def funnel_salt() -> bytes:
     """env FUNNEL_SALT, else a random salt created once in var/funnel_salt."""
     global _salt
-    configured = os.environ.get("FUNNEL_SALT")
+    configured = environment().funnel_salt
     if configured:
         return configured.encode("utf-8")
     if _salt is None:

@@ -23,23 +23,16 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+# LANGUAGES is re-exported for the lead store's modules; both are defined in passerelle_settings.
+from passerelle_settings import LANGUAGES as LANGUAGES
+from passerelle_settings import STATUSES, LeadStatus
+
 CAMPUSES = ("brussels", "antwerp", "ghent", "liege", "charleroi", "other")
 SITUATIONS = ("job_seeker", "student", "employed", "other")
 REGISTERED = ("yes", "no", "unknown")
 EXPERIENCES = ("none", "some", "a_lot")
 COMMITMENTS = ("yes", "no", "unsure")
 CONTACT_KINDS = ("email", "phone")
-LANGUAGES = ("nl", "fr", "en")
-STATUSES = (
-    "new",
-    "contacted",
-    "invited",
-    "enrolled",
-    "declined",
-    "not_suitable",
-    "no_response",
-    "nurture",
-)
 CAMPAIGN_KINDS = ("poster", "tournament", "event", "partner", "social", "other")
 ROLES = ("admin", "staff")
 FUNNEL_KINDS = (
@@ -152,7 +145,7 @@ class Lead(Base):
     score: Mapped[int] = mapped_column(Integer, default=0)
     score_breakdown: Mapped[dict[str, Any]] = mapped_column(default=dict)
     qualified: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(choice("status", STATUSES), default="new")
+    status: Mapped[str] = mapped_column(choice("status", STATUSES), default=LeadStatus.NEW.value)
     handoff_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     handoff_at: Mapped[datetime | None]
     language: Mapped[str] = mapped_column(String(8), default="nl")

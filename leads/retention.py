@@ -12,7 +12,6 @@ import logging
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import yaml
 from sqlalchemy import select
@@ -22,6 +21,7 @@ from leads.models import Lead, utcnow
 from leads.paths import REPO_ROOT
 from leads.repository import erase_nurture_leads
 from leads.trackers import purge_trackers
+from passerelle_settings import environment
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def retention_days(kind: str) -> float:
 
 
 def _content_setting(name: str) -> object:
-    path = Path(os.environ.get("PASSERELLE_CONTENT") or REPO_ROOT / "content" / "facts.yml")
+    path = environment().content_path or REPO_ROOT / "content" / "facts.yml"
     if not path.is_absolute():
         path = REPO_ROOT / path
     try:

@@ -26,6 +26,7 @@ from typing import Any
 
 from leads.db import is_outage
 from leads.paths import spool_dir
+from passerelle_settings import environment
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +209,7 @@ def stop_background_flusher(timeout_s: float = 5.0) -> None:
 
 def ensure_background_flusher() -> None:
     """Called lazily by the repository; env PASSERELLE_SPOOL_FLUSHER=off disables it."""
-    if os.environ.get("PASSERELLE_SPOOL_FLUSHER", "on").lower() in ("off", "0", "false", "no"):
+    if not environment().spool_flusher:
         return
     start_background_flusher()
 

@@ -12,6 +12,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from passerelle_settings import environment  # noqa: E402 (needs the path above)
 
 
 def main() -> int:
@@ -21,13 +24,13 @@ def main() -> int:
     ).stdout.strip()
     env = {**os.environ, "RASA_MODEL": model, "PYTHONUNBUFFERED": "1"}
     processes = ["rasa", "actions", "admin"]
-    dashboard = os.environ.get("DASHBOARD_URL", "http://127.0.0.1:8000")
+    dashboard = environment().dashboard_url
     print("\nPasserelle is starting (Rasa takes ~20 s to load its model):")
     print(f"  dashboard + 'try the bot':  {dashboard}  (create a login: "
           ".venv/bin/python -m admin create-user --email you@example.org --role admin)")
     print("  terminal chat:              make chat   (in a second terminal; LANG=fr for French)")
     print("  Rasa HTTP API:              http://127.0.0.1:5005   action server: :5055")
-    if os.environ.get("TELEGRAM_BOT_TOKEN"):
+    if environment().telegram_bot_token:
         processes.append("bot")
         print("  Telegram bot:               on")
     else:

@@ -17,9 +17,10 @@ from admin.settings import AdminSettings
 from admin.web import flash, redirect, render
 from leads import repository
 from leads.export import write_csv
-from leads.models import CAMPUSES, LANGUAGES, STATUSES, utcnow
+from leads.models import CAMPUSES, utcnow
 from leads.repository import InvalidValue, LeadDetail, LeadNotFound, StaffRow, StaleLead
 from leads.trackers import erase_tracker
+from passerelle_settings import LANGUAGES, STATUSES
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)

@@ -25,6 +25,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from passerelle_settings import environment
 from tools.processes import (
     free_port,
     log_tails,
@@ -131,7 +132,7 @@ class Topology:
             "REDIS_DB": os.environ.get("REDIS_DB", "1"),
             "SANIC_HOST": "127.0.0.1",
             "PASSERELLE_SPOOL_DIR": str(self.workdir / "spool"),
-            "FUNNEL_SALT": os.environ.get("FUNNEL_SALT") or "bench-salt",
+            "FUNNEL_SALT": environment().funnel_salt or "bench-salt",
             "PYTHONUNBUFFERED": "1",
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
