@@ -105,7 +105,7 @@ chat: venvs var/secrets.env
 	@LANG=C.UTF-8 LC_ALL=C.UTF-8 $(PY) -m bot.terminal_chat $(if $(CHAT_LANG),--lang $(CHAT_LANG)) \
 		$(if $(CAMPAIGN),--campaign $(CAMPAIGN))
 
-test: venvs train lint
+test: lint venvs train
 	@$(PY) -m pytest
 
 # Lint, formatting and types (mypy: the packages and settings of pyproject.toml's [tool.mypy]).
