@@ -3,10 +3,14 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
 
-# Python 3.10 (Rasa 3.6 and rasa-sdk 3.6 need it): on PATH, or from pyenv.
-PY310 := $(shell for c in python3.10 $$(pyenv root 2>/dev/null)/versions/3.10*/bin/python3.10 \
-	$$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
-	"$$c" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo "$$c"; break; }; done)
+# Two Pythons: 3.12 for our code (.venv), 3.10 for Rasa 3.6 (.venv-rasa: it runs on nothing
+# newer). Each is found on PATH or from pyenv.
+find_python = $(shell for c in python$(1) $$(pyenv root 2>/dev/null)/versions/$(1)*/bin/python$(1) \
+	$$HOME/.pyenv/versions/$(1)*/bin/python$(1) /usr/local/bin/python$(1) /usr/bin/python$(1); do \
+	"$$c" -c 'import sys; assert sys.version_info[:2] == tuple(map(int, "$(1)".split(".")))' \
+	>/dev/null 2>&1 && { echo "$$c"; break; }; done)
+PY312 := $(call find_python,3.12)
+PY310 := $(call find_python,3.10)
 
 VENV := .venv
 RASA_VENV := .venv-rasa
@@ -34,7 +38,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export RASA_AUTH_TOKEN ADMIN_SECRET_KEY FUNNEL_SALT TELEGRAM_BOT_TOKEN
 
-.PHONY: help run test train chat lint eval-nlu eval-langid eval-dialogue bench migrate venvs clean \
+.PHONY: help check-python check-python-rasa run test train chat lint eval-nlu eval-langid eval-dialogue bench migrate venvs clean \
 	screenshots
 help:
 	@echo "make run          start Rasa, the action server, the dashboard and the Telegram bot"
@@ -45,16 +49,22 @@ help:
 	@echo "make eval-langid  language-identification accuracy (DATA=file.jsonl)"
 	@echo "make eval-dialogue  whole conversations of personas (SET=dev|heldout), per kind"
 	@echo "make bench        load test of the whole stack (fake Telegram -> bot -> Rasa -> actions -> DB)"
-	@echo "make lint         ruff"
+	@echo "make lint         ruff (lint and format check) and mypy (types)"
 	@echo "make screenshots  refresh docs/screenshots/*.png (the browser tests, writing there)"
 
 # --- environments -----------------------------------------------------------------------
 check-python:
-	@test -n "$(PY310)" || { echo "Python 3.10 is needed (Rasa 3.6 runs on nothing newer)."; \
+	@test -n "$(PY312)" || { echo "Python 3.12 is needed for our code (.venv)."; \
+	echo "Install it (e.g. 'pyenv install 3.12') or put python3.12 on PATH, then retry."; exit 1; }
+
+check-python-rasa:
+	@test -n "$(PY310)" || { echo "Python 3.10 is needed for Rasa 3.6 (.venv-rasa): it runs on nothing newer."; \
 	echo "Install it (e.g. 'pyenv install 3.10') or put python3.10 on PATH, then retry."; exit 1; }
 
+# A .venv made by an older Python is replaced, not patched.
 $(VENV)/.installed: requirements/app.txt requirements/app.lock.txt | check-python
-	@test -x $(PY) || $(PY310) -m venv $(VENV)
+	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null \
+		|| { rm -rf $(VENV) && $(PY312) -m venv $(VENV); }
 	@echo "Installing our Python packages into $(VENV)..."
 	@$(PY) -m pip install -q --upgrade pip $(QUIET_PIP)
 	@$(PY) -m pip install -q -r requirements/app.txt -c requirements/app.lock.txt $(QUIET_PIP)
@@ -62,7 +72,7 @@ $(VENV)/.installed: requirements/app.txt requirements/app.lock.txt | check-pytho
 		|| { echo "Installing $(VENV) failed: see the pip output above."; exit 1; }
 	@touch $@
 
-$(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa.lock.txt | check-python
+$(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa.lock.txt | check-python-rasa
 	@test -x $(RASA_VENV)/bin/python || $(PY310) -m venv $(RASA_VENV)
 	@echo "Installing Rasa 3.6 into $(RASA_VENV) (about a minute)..."
 	@$(RASA_VENV)/bin/python -m pip install -q -r requirements/rasa.txt -c requirements/rasa.lock.txt $(QUIET_PIP)
@@ -104,8 +114,7 @@ chat: venvs var/secrets.env
 	@LANG=C.UTF-8 LC_ALL=C.UTF-8 $(PY) -m bot.terminal_chat $(if $(CHAT_LANG),--lang $(CHAT_LANG)) \
 		$(if $(CAMPAIGN),--campaign $(CAMPAIGN))
 
-test: venvs train
-	@$(PY) -m ruff check .
+test: lint venvs train
 	@$(PY) -m pytest
 
 # The browser tests write their screenshots to a temporary folder (make test leaves the
@@ -114,9 +123,11 @@ screenshots: venvs train
 	@PASSERELLE_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(PY) -m pytest tests/admin/test_browser.py -q
 	@git status --short docs/screenshots
 
+# Lint, formatting and types (mypy: the packages and settings of pyproject.toml's [tool.mypy]).
 lint: $(VENV)/.installed
 	@$(PY) -m ruff check .
-	@$(PY) -m ruff format --check . || true
+	@$(PY) -m ruff format --check .
+	@$(PY) -m mypy
 
 eval-nlu: venvs train
 	@$(RASA_VENV)/bin/python tools/eval_nlu.py "$$($(PY) tools/model.py path)" $(or $(DATA),$(wildcard tests/data/nlu_heldout*.jsonl))

@@ -30,7 +30,6 @@ interruption was answered (no new answer then: the pending question is simply as
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,12 +42,11 @@ from rasa_sdk.types import DomainDict
 
 from actions import answers, content, funnel
 from actions.domain import domain_or_cached
+from passerelle_settings import LANGUAGES, environment
 
 Dispatcher = CollectingDispatcher
 
 log = logging.getLogger(__name__)
-
-LANGUAGES = ("nl", "fr", "en")
 
 # The check's questions in the order of PRODUCT.md §5 (= domain/check.yml required_slots).
 CHECK_SLOTS = (
@@ -187,8 +185,7 @@ def language_of(tracker: Tracker) -> str:
     language = tracker.get_slot("language")
     if language in LANGUAGES:
         return language
-    default = (os.environ.get("DEFAULT_LANGUAGE") or "nl").strip().lower()
-    return default if default in LANGUAGES else "nl"
+    return environment().default_language.value
 
 
 def slot_events(events: Iterable[EventType]) -> dict[str, Any]:
@@ -635,7 +632,8 @@ def direct_edit(message: Message, tracker: Tracker) -> dict[str, Any]:
     0470..."): the answers it changes, or {} when it names none."""
     if message.is_payload:
         return {}
-    text, changes = message.text, {}
+    text = message.text
+    changes: dict[str, Any] = {}
     campus = answers.parse_campus(text)
     if campus and campus != answers.OTHER_CAMPUS and campus != tracker.get_slot("campus"):
         changes.update(

@@ -8,7 +8,6 @@ campus, date or contact: they use the `c_*` slots that `content_slots` renders h
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from leads.retention_policy import RetentionError, RetentionPolicy, parse_retention
+from passerelle_settings import LANGUAGES, environment
 
 logger = logging.getLogger(__name__)
 
-LANGUAGES = ("nl", "fr", "en")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONTENT_PATH = "content/facts.yml"
 MAX_DATES_SHOWN = 2
@@ -117,7 +116,7 @@ class Content:
 
 def content_path() -> Path:
     """The content file: $PASSERELLE_CONTENT, relative paths taken from the repo root."""
-    path = Path(os.environ.get("PASSERELLE_CONTENT") or DEFAULT_CONTENT_PATH)
+    path = environment().content_path or Path(DEFAULT_CONTENT_PATH)
     return path if path.is_absolute() else REPO_ROOT / path
 
 
@@ -189,8 +188,7 @@ def human_date(day: date, language: str, today: date | None = None) -> str:
 def _language(language: str | None) -> str:
     if language in LANGUAGES:
         return language
-    default = os.environ.get("DEFAULT_LANGUAGE", "nl")
-    return default if default in LANGUAGES else "nl"
+    return environment().default_language.value
 
 
 def _pick(texts: Mapping[str, str], language: str) -> str:

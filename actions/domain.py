@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
+from rasa_sdk.types import DomainDict
 
 DOMAIN_DIR = Path(__file__).resolve().parent.parent / "domain"
 
 
 @functools.lru_cache(maxsize=1)
-def cached_domain() -> dict[str, Any]:
+def cached_domain() -> DomainDict:
     """domain/*.yml merged as Rasa merges a domain folder: mappings joined, lists chained."""
     merged: dict[str, Any] = {}
     for path in sorted(DOMAIN_DIR.glob("*.yml")):
@@ -31,9 +32,9 @@ def cached_domain() -> dict[str, Any]:
                 merged.setdefault(key, []).extend(value)
             else:
                 merged.setdefault(key, value)
-    return merged
+    return cast(DomainDict, merged)
 
 
-def domain_or_cached(domain: dict[str, Any] | None) -> dict[str, Any]:
+def domain_or_cached(domain: DomainDict | dict[str, Any] | None) -> DomainDict:
     """The domain Rasa sent, or the cached one when it sent none (selective domain)."""
-    return domain if domain else cached_domain()
+    return cast(DomainDict, domain) if domain else cached_domain()

@@ -13,6 +13,7 @@ from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 NOT_UNDERSTOOD = frozenset({"nlu_fallback", "out_of_scope"})
 # Events after which the conversation starts afresh.
@@ -47,7 +48,7 @@ class ActionFallback(Action):
         return "action_fallback"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         dispatcher.utter_message(response=fallback_response(fallback_streak(tracker.events)))
         return []

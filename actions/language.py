@@ -35,8 +35,9 @@ from langdetect.lang_detect_exception import LangDetectException
 from langdetect.utils.lang_profile import LangProfile
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
-LANGUAGES: tuple[str, ...] = ("nl", "fr", "en")
-FALLBACK_LANGUAGE = "nl"
+from passerelle_settings import DEFAULT_LANGUAGE, LANGUAGES
+
+FALLBACK_LANGUAGE = DEFAULT_LANGUAGE.value
 
 # A first decision (no language in use yet) needs a clear winner; flipping a language that
 # is already in use needs more, and more still the fewer words the message has.

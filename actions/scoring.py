@@ -8,7 +8,6 @@ commitment, contact, consent (True/False). Pure: reads only the rubric file.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,6 +17,7 @@ from typing import Any
 import yaml
 
 from actions.answers import word_count, words
+from passerelle_settings import environment
 
 RUBRIC_PATH = Path(__file__).resolve().parent.parent / "content" / "scoring.yml"
 
@@ -43,7 +43,7 @@ class ScoreResult:
 @lru_cache(maxsize=4)
 def load_rubric(path: str | None = None) -> dict[str, Any]:
     """The rubric from PASSERELLE_SCORING or content/scoring.yml (cached)."""
-    source = Path(path or os.environ.get("PASSERELLE_SCORING") or RUBRIC_PATH)
+    source = Path(path or environment().scoring_path or RUBRIC_PATH)
     with source.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 

@@ -9,7 +9,6 @@ changes are returned.
 from __future__ import annotations
 
 import json
-import os
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -24,7 +23,8 @@ from rasa_sdk.types import DomainDict
 from actions import answers, funnel
 from actions.content import content_slots
 from actions.domain import domain_or_cached
-from actions.language import LANGUAGES, choose_language
+from actions.language import choose_language
+from passerelle_settings import environment
 
 CHANGE_LANGUAGE_PAYLOAD_RE = re.compile(r"/change_language(\{.*\})", re.DOTALL)
 
@@ -144,8 +144,7 @@ def is_short_reply(text: str) -> bool:
 
 
 def default_language() -> str:
-    configured = (os.environ.get("DEFAULT_LANGUAGE") or "").strip().lower()
-    return configured if configured in LANGUAGES else "nl"
+    return environment().default_language.value
 
 
 class ValidatePasserelleSlotMappings(ValidationAction):

@@ -11,6 +11,7 @@ from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 FAQ_KEYS = (
     "what_is", "cost", "duration", "schedule", "locations", "requirements", "age", "income",
@@ -38,7 +39,7 @@ class ActionAnswerTopic(Action):
         return "action_answer_topic"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         topic = next(tracker.get_latest_entity_values("topic"), None)
         dispatcher.utter_message(response=response_for_topic(topic))

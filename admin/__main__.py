@@ -18,9 +18,7 @@ import logging
 import sys
 
 from admin.passwords import WeakPassword, hash_password
-from bot.settings import load_dotenv
 from leads.models import ROLES
-from leads.paths import REPO_ROOT
 from leads.rows import StaffRow
 from leads.staff import (
     DuplicateStaff,
@@ -31,6 +29,7 @@ from leads.staff import (
     set_staff_active,
 )
 from leads.validation import InvalidValue
+from passerelle_settings import load_env_files
 
 
 class CommandError(Exception):
@@ -42,8 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None:  # from the command line (not a test calling main)
         # The same configuration as `make run`: .env, then the generated secrets (never
         # overriding the environment), so accounts land in the database the dashboard uses.
-        for path in (REPO_ROOT / ".env", REPO_ROOT / "var" / "secrets.env"):
-            load_dotenv(path)
+        load_env_files()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.run(args) or 0)

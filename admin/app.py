@@ -27,8 +27,9 @@ from admin.routers import account, api, auth, campaigns, funnel, leads, try_bot
 from admin.settings import AdminSettings
 from admin.web import render, templates
 from bot.rasa_client import RasaClient
-from bot.settings import load_dotenv
 from leads.log_privacy import quiet_libraries
+from passerelle_settings import load_env_files
+from passerelle_settings.environment import ENV_FILE
 
 log = logging.getLogger(__name__)
 
@@ -192,12 +193,15 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+app: FastAPI  # made on first access, by __getattr__ below
+
+
 def __getattr__(name: str) -> FastAPI:
     # `uvicorn admin.app:app` reads the environment only when the app is asked for, so
     # importing this module (tests, tools) has no side effects.
     if name == "app":
         global app
-        load_dotenv(HERE.parent / ".env")  # like the bot: .env fills what the environment lacks
+        load_env_files(ENV_FILE)  # like the bot: .env fills what the environment lacks
         app = create_app()
         return app
     raise AttributeError(name)

@@ -29,11 +29,12 @@ def qr_png(link: str, name: str) -> bytes:
     code.save(buffer, kind="png", scale=PNG_MODULE_PX, border=BORDER)
     symbol = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
     width = symbol.width
-    title_font = _font(max(28, width // 18), bold=True)
-    link_font = _font(max(16, width // 40), bold=False)
+    title_size, link_size = max(28, width // 18), max(16, width // 40)
+    title_font = _font(title_size, bold=True)
+    link_font = _font(link_size, bold=False)
     title_lines = textwrap.wrap(name, width=28)[:3] or [""]
-    line_height = int(title_font.size * 1.3)
-    caption = len(title_lines) * line_height + int(link_font.size * 1.6) + PNG_MODULE_PX * 2
+    line_height = int(title_size * 1.3)
+    caption = len(title_lines) * line_height + int(link_size * 1.6) + PNG_MODULE_PX * 2
     canvas = Image.new("RGB", (width, symbol.height + caption), "white")
     canvas.paste(symbol, (0, 0))
     draw = ImageDraw.Draw(canvas)
@@ -50,7 +51,7 @@ def qr_png(link: str, name: str) -> bytes:
 
 def qr_svg(link: str, name: str) -> str:
     code = make_qr(link)
-    size = code.symbol_size(scale=SVG_MODULE, border=BORDER)[0]
+    size = int(code.symbol_size(scale=SVG_MODULE, border=BORDER)[0])
     symbol = code.svg_inline(scale=SVG_MODULE, border=BORDER, dark="#000")
     title_lines = textwrap.wrap(name, width=28)[:3] or [""]
     title_size = size // 16

@@ -8,8 +8,9 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 
-from leads.models import CAMPUSES, LANGUAGES, STATUSES
+from leads.models import CAMPUSES
 from leads.rows import LeadFilters
+from passerelle_settings import LANGUAGES, STATUSES
 
 FILTER_KEYS = (
     "status",

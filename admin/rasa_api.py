@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import httpx
@@ -81,7 +81,7 @@ def lines_from_events(events: list[dict]) -> list[TranscriptLine]:
         metadata = event.get("metadata") or {}
         speaker = "staff" if kind == "bot" and metadata.get("staff") else kind
         stamp = event.get("timestamp")
-        at = datetime.fromtimestamp(stamp, tz=timezone.utc) if stamp else None
+        at = datetime.fromtimestamp(stamp, tz=UTC) if stamp else None
         lines.append(TranscriptLine(at=at, speaker=speaker, text=text, buttons=buttons))
     return lines
 

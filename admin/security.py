@@ -135,10 +135,11 @@ async def auth_guard(request: Request) -> None:
             )
         user = access.staff
     else:
-        user = await run_in_threadpool(session_user, request)
-        if user is None:
+        signed_in = await run_in_threadpool(session_user, request)
+        if signed_in is None:
             request.session.pop(USER_ID, None)
             raise NotAuthenticated()
+        user = signed_in
     request.state.user = user
 
 

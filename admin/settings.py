@@ -1,14 +1,17 @@
-"""The dashboard's configuration, read once from the environment."""
+"""The dashboard's configuration, read once at start from the environment (the variables:
+passerelle_settings)."""
 
 from __future__ import annotations
 
 import logging
-import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from bot.settings import TELEGRAM_API, split_urls
+from bot.settings import split_urls
+from passerelle_settings import Environment, environment
+from passerelle_settings.environment import TELEGRAM_API
 
 log = logging.getLogger(__name__)
 
@@ -50,24 +53,21 @@ class AdminSettings:
         return self.rasa_urls[0]
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> AdminSettings:
-        env = dict(os.environ if env is None else env)
-
-        def get(name: str) -> str | None:
-            return (env.get(name) or "").strip() or None
-
-        dashboard_url = (get("DASHBOARD_URL") or cls.dashboard_url).rstrip("/")
+    def from_env(cls, env: Mapping[str, str] | None = None) -> AdminSettings:
+        """From the process environment, or from `env` alone."""
+        given = environment() if env is None else Environment.from_mapping(env)
+        dashboard_url = given.dashboard_url.rstrip("/")
         return cls(
-            secret_key=_secret_key(get("ADMIN_SECRET_KEY"), dashboard_url, get("PASSERELLE_ENV")),
+            secret_key=_secret_key(given.admin_secret_key, dashboard_url, given.passerelle_env),
             dashboard_url=dashboard_url,
-            rasa_urls=split_urls(get("RASA_URL") or "http://127.0.0.1:5005"),
-            rasa_token=get("RASA_AUTH_TOKEN"),
-            telegram_token=get("TELEGRAM_BOT_TOKEN"),
-            telegram_api_base_url=get("TELEGRAM_API_BASE_URL") or TELEGRAM_API,
-            bot_username=(get("TELEGRAM_BOT_USERNAME") or "").lstrip("@") or None,
-            session_hours=float(get("ADMIN_SESSION_HOURS") or cls.session_hours),
-            session_absolute_hours=float(
-                get("ADMIN_SESSION_ABSOLUTE_HOURS") or cls.session_absolute_hours
+            rasa_urls=split_urls(given.rasa_url),
+            rasa_token=given.rasa_auth_token,
+            telegram_token=given.telegram_bot_token,
+            telegram_api_base_url=given.telegram_api_base_url,
+            bot_username=(given.telegram_bot_username or "").lstrip("@") or None,
+            session_hours=given.admin_session_hours or cls.session_hours,
+            session_absolute_hours=(
+                given.admin_session_absolute_hours or cls.session_absolute_hours
             ),
         )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -17,10 +17,11 @@ from admin.security import csrf_token
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
+LOCAL_TIME: tzinfo
 try:
     LOCAL_TIME = ZoneInfo("Europe/Brussels")
 except ZoneInfoNotFoundError:  # no time zone database: show UTC rather than fail
-    LOCAL_TIME = timezone.utc
+    LOCAL_TIME = UTC
 
 STATUS_LABELS = {
     "new": "New",
@@ -48,7 +49,7 @@ def local_time(value: datetime | None, short: bool = False) -> str:
     if value is None:
         return ""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     shown = value.astimezone(LOCAL_TIME)
     if short:
         return f"{shown.day} {shown:%b %H:%M}"

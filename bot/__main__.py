@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import sys
 
 from bot.app import ALLOWED_UPDATES, PasserelleBot, running
-from bot.settings import Settings, load_dotenv
+from bot.settings import Settings
 from leads.log_privacy import quiet_libraries
+from passerelle_settings import environment, load_env_files
+from passerelle_settings.environment import ENV_FILE
 
 OFF_MESSAGE = """The Telegram bot is off: TELEGRAM_BOT_TOKEN is not set.
 To turn it on: create a bot with @BotFather in Telegram (/newbot), put the token it gives
@@ -19,9 +20,9 @@ Everything else (Rasa, actions, dashboard, `make chat`) runs without it."""
 
 
 def main() -> int:
-    load_dotenv()
+    load_env_files(ENV_FILE)
     logging.basicConfig(
-        level=(os.environ.get("BOT_LOG_LEVEL") or "INFO").upper(),
+        level=environment().bot_log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # python-telegram-bot's DEBUG lines carry every update; httpx's INFO the bot token.

@@ -32,6 +32,7 @@ from telegram.ext import (
     ContextTypes,
     MessageHandler,
     TypeHandler,
+    Updater,
     filters,
 )
 
@@ -220,8 +221,7 @@ class PasserelleBot:
             now = time.monotonic()
             if now - self._group_notices.get(chat.id, -GROUP_NOTICE_EVERY) >= GROUP_NOTICE_EVERY:
                 self._group_notices[chat.id] = now
-                user = update.effective_user
-                language = self.languages.language_for(chat.id, user and user.language_code)
+                language = self.languages.language_for(chat.id, _language_code(update))
                 link = f"https://t.me/{context.bot.username}"
                 with suppress(TelegramError):
                     await context.bot.send_message(
@@ -246,7 +246,7 @@ class PasserelleBot:
         """On arrival: a message's verdict must not depend on how long its turn took to come
         (while the chat's line is worked off, the bucket refills)."""
         if isinstance(update, Update) and _counts_for_flood(update):
-            self._flood_verdicts[update.update_id] = self.flood.check(update.effective_chat.id)
+            self._flood_verdicts[update.update_id] = self.flood.check(_chat_id(update))
             if len(self._flood_verdicts) > 10_000:  # updates that never reached the gate
                 self._flood_verdicts.popitem(last=False)
 
@@ -268,7 +268,7 @@ class PasserelleBot:
             with suppress(TelegramError):
                 await update.callback_query.answer()
         if verdict is Verdict.WARN:
-            await self._say(chat.id, "slow_down", user and user.language_code)
+            await self._say(chat.id, "slow_down", _language_code(update))
         raise ApplicationHandlerStop
 
     # --- handlers ---------------------------------------------------------------------------
@@ -282,14 +282,11 @@ class PasserelleBot:
         await self._relay(update, COMMAND_PAYLOADS["start"], update.effective_message, extra)
 
     async def on_language(self, update: Update, context: Context) -> None:
-        chat_id = update.effective_chat.id
-        await self._deliverer.send(
-            chat_id,
-            Outgoing(html=LANGUAGE_PROMPT, plain=LANGUAGE_PROMPT, keyboard=language_keyboard()),
-        )
+        await self._deliverer.send(_chat_id(update), Outgoing(
+            html=LANGUAGE_PROMPT, plain=LANGUAGE_PROMPT, keyboard=language_keyboard()))
 
     async def on_command(self, update: Update, context: Context) -> None:
-        message = update.effective_message
+        message = _message(update)
         command = (message.text or "").split()[0][1:].split("@")[0].lower()
         await self._relay(update, COMMAND_PAYLOADS[command], message)
 
@@ -297,17 +294,19 @@ class PasserelleBot:
         await self._relay(update, COMMAND_PAYLOADS["help"], update.effective_message)
 
     async def on_text(self, update: Update, context: Context) -> None:
-        message = update.effective_message
+        message = _message(update)
         cleaned, trimmed = trim(clean_text(message.text or ""), self.settings.max_input_chars)
         if not cleaned:
-            await self._say(message.chat_id, "text_only", update.effective_user.language_code)
+            await self._say(message.chat_id, "text_only", _language_code(update))
             return
         if trimmed:
-            await self._say(message.chat_id, "trimmed", update.effective_user.language_code)
+            await self._say(message.chat_id, "trimmed", _language_code(update))
         await self._relay(update, cleaned, message)
 
     async def on_button(self, update: Update, context: Context) -> None:
         query = update.callback_query
+        if query is None:  # the CallbackQueryHandler passes only callback queries
+            return
         with suppress(TelegramError):
             await query.answer()
         data = query.data or ""
@@ -325,15 +324,15 @@ class PasserelleBot:
             await query.edit_message_reply_markup(used if title else None)
         language = chosen_language(payload)
         if language:
-            self.languages.chose(update.effective_chat.id, language)
+            self.languages.chose(_chat_id(update), language)
         keyboard_message = query.message if isinstance(query.message, Message) else None
         await self._relay(update, payload, keyboard_message)
 
     async def on_edited(self, update: Update, context: Context) -> None:
-        await self._say(update.effective_chat.id, "edited", update.effective_user.language_code)
+        await self._say(_chat_id(update), "edited", _language_code(update))
 
     async def on_not_text(self, update: Update, context: Context) -> None:
-        message = update.effective_message
+        message = _message(update)
         if message.sticker or message.dice:
             key = "text_only_sticker"
         elif message.voice or message.audio or message.video_note:
@@ -342,7 +341,7 @@ class PasserelleBot:
             key = "text_only_private"
         else:
             key = "text_only"
-        await self._say(message.chat_id, key, update.effective_user.language_code)
+        await self._say(message.chat_id, key, _language_code(update))
 
     async def _on_error(self, update: object, context: Context) -> None:
         log.error("error while handling an update", exc_info=context.error)
@@ -373,18 +372,41 @@ class PasserelleBot:
         if message is not None:
             metadata["message_id"] = message.message_id
         metadata.update(extra or {})
-        await self.relay.handle(
-            Inbound(
-                chat_id=update.effective_chat.id,
-                text=text_for_rasa,
-                metadata=metadata,
-                language_code=user.language_code if user else None,
-            )
-        )
+        await self.relay.handle(Inbound(
+            chat_id=_chat_id(update), text=text_for_rasa, metadata=metadata,
+            language_code=user.language_code if user else None,
+        ))
 
     async def _say(self, chat_id: int, key: str, language_code: str | None) -> None:
         language = self.languages.language_for(chat_id, language_code)
         await self._deliverer.say(chat_id, text(key, language))
+
+
+# Our handlers' filters admit only updates that have a chat and a message (or a callback
+# query); these say so to the type checker, and fail loudly if a filter ever lets more in.
+def _chat_id(update: Update) -> int:
+    chat = update.effective_chat
+    if chat is None:
+        raise ValueError("an update without a chat reached a chat handler")
+    return chat.id
+
+
+def _message(update: Update) -> Message:
+    message = update.effective_message
+    if message is None:
+        raise ValueError("an update without a message reached a message handler")
+    return message
+
+
+def _language_code(update: Update) -> str | None:
+    user = update.effective_user
+    return user.language_code if user is not None else None
+
+
+def _updater(application: Application) -> Updater:
+    if application.updater is None:
+        raise RuntimeError("the bot was built without an updater: polling is impossible")
+    return application.updater
 
 
 def _counts_for_flood(update: Update) -> bool:
@@ -433,15 +455,14 @@ async def running(settings: Settings, **options: Any) -> AsyncIterator[Passerell
                 application.bot, settings.webhook_url, settings.secret_token(), ALLOWED_UPDATES
             )
         else:
-            await application.updater.start_polling(
-                poll_interval=0, timeout=settings.poll_timeout, allowed_updates=ALLOWED_UPDATES
-            )
+            await _updater(application).start_polling(
+                poll_interval=0, timeout=settings.poll_timeout, allowed_updates=ALLOWED_UPDATES)
         await application.start()
         yield passerelle
     finally:
         if receiver is not None:
             await receiver.stop()
-        if application.updater.running:
+        if application.updater is not None and application.updater.running:
             await application.updater.stop()
         if application.running:
             await application.stop()

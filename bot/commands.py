@@ -7,7 +7,8 @@ import re
 
 from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.texts import COMMAND_DESCRIPTIONS, DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES
+from bot.texts import COMMAND_DESCRIPTIONS, LANGUAGE_NAMES
+from passerelle_settings import DEFAULT_LANGUAGE, LANGUAGES
 
 # /language is answered by the bot itself (three buttons); the others go to Rasa.
 COMMAND_PAYLOADS = {

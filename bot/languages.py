@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from bot.texts import DEFAULT_LANGUAGE, LANGUAGES
+from passerelle_settings import DEFAULT_LANGUAGE, LANGUAGES
 
 
 @dataclass

@@ -56,7 +56,7 @@ class RasaClient:
                 log.warning("Rasa at %s unreachable: %s", url, error)
                 last_error = error
                 continue
-            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            except (TimeoutError, aiohttp.ClientError) as error:
                 raise RasaUnavailable(f"Rasa at {url}: {error!r}") from error
         raise RasaUnavailable(f"no Rasa instance reachable: {last_error!r}") from last_error
 
@@ -68,7 +68,7 @@ class RasaClient:
                                             timeout=aiohttp.ClientTimeout(total=3)) as response:
                     if response.status < 500:
                         return True
-            except (aiohttp.ClientError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientError):
                 continue
         return False
 

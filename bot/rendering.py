@@ -62,7 +62,7 @@ def render_reply(replies: list[dict], payloads: ButtonPayloads) -> RenderedReply
 
 
 def render_message(reply: dict, payloads: ButtonPayloads) -> list[Outgoing]:
-    text = reply.get("text") if isinstance(reply.get("text"), str) else ""
+    text = reply["text"] if isinstance(reply.get("text"), str) else ""
     buttons = [b for b in reply.get("buttons") or [] if isinstance(b, dict) and b.get("title")]
     messages: list[Outgoing] = []
     if text.strip() or buttons:

@@ -1,14 +1,16 @@
-"""The bot's configuration, read once from the environment (and a .env file when present)."""
+"""The bot's configuration, read once at start from the environment (the variables, their
+types and the shared defaults: passerelle_settings; the bot's own tuning defaults: here)."""
 
 from __future__ import annotations
 
 import hashlib
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-TELEGRAM_API = "https://api.telegram.org/bot"
+from passerelle_settings import Environment, environment
+from passerelle_settings.environment import TELEGRAM_API
 
 
 @dataclass(frozen=True)
@@ -56,28 +58,29 @@ class Settings:
         return hashlib.sha256(seed).hexdigest()
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        env = dict(os.environ if env is None else env)
-        get = lambda name: (env.get(name) or "").strip() or None  # noqa: E731
-        defaults = cls()
-        staff = get("STAFF_CHAT_ID")
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """From the process environment, or from `env` alone."""
+        given = environment() if env is None else Environment.from_mapping(env)
+        tuning: dict[str, Any] = {
+            "webhook_listen": given.telegram_webhook_listen,
+            "webhook_port": given.telegram_webhook_port,
+            "rasa_timeout": given.rasa_timeout,
+            "max_input_chars": given.bot_max_input_chars,
+            "flood_burst": given.bot_flood_burst,
+            "flood_per_minute": given.bot_flood_per_minute,
+            "reply_interval": given.bot_reply_interval,
+            "max_send_rate": given.telegram_max_send_rate,
+        }
         return cls(
-            telegram_token=get("TELEGRAM_BOT_TOKEN"),
-            api_base_url=get("TELEGRAM_API_BASE_URL") or TELEGRAM_API,
-            webhook_url=get("TELEGRAM_WEBHOOK_URL"),
-            webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
-            webhook_listen=get("TELEGRAM_WEBHOOK_LISTEN") or defaults.webhook_listen,
-            webhook_port=int(get("TELEGRAM_WEBHOOK_PORT") or defaults.webhook_port),
-            rasa_urls=split_urls(get("RASA_URL") or "http://127.0.0.1:5005"),
-            rasa_timeout=float(get("RASA_TIMEOUT") or defaults.rasa_timeout),
-            action_server_url=get("ACTION_SERVER_URL"),
-            staff_chat_id=_chat_id(staff) if staff else None,
-            dashboard_url=(get("DASHBOARD_URL") or defaults.dashboard_url).rstrip("/"),
-            max_input_chars=int(get("BOT_MAX_INPUT_CHARS") or defaults.max_input_chars),
-            flood_burst=int(get("BOT_FLOOD_BURST") or defaults.flood_burst),
-            flood_per_minute=float(get("BOT_FLOOD_PER_MINUTE") or defaults.flood_per_minute),
-            reply_interval=float(get("BOT_REPLY_INTERVAL") or defaults.reply_interval),
-            max_send_rate=float(get("TELEGRAM_MAX_SEND_RATE") or defaults.max_send_rate),
+            telegram_token=given.telegram_bot_token,
+            api_base_url=given.telegram_api_base_url,
+            webhook_url=given.telegram_webhook_url,
+            webhook_secret=given.telegram_webhook_secret,
+            rasa_urls=split_urls(given.rasa_url),
+            action_server_url=given.action_server_url,
+            staff_chat_id=_chat_id(given.staff_chat_id) if given.staff_chat_id else None,
+            dashboard_url=given.dashboard_url.rstrip("/"),
+            **{name: value for name, value in tuning.items() if value is not None},
         )
 
 
@@ -96,15 +99,3 @@ def _chat_id(value: str) -> int | str:
     except ValueError:
         return value
 
-
-def load_dotenv(path: Path = Path(".env")) -> None:
-    """Read KEY=value lines into os.environ without overriding what is already set."""
-    if not path.is_file():
-        return
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, value = line.split("=", 1)
-        key = key.removeprefix("export ").strip()
-        os.environ.setdefault(key, value.strip().strip("'\""))

@@ -9,7 +9,6 @@ aiohttp on this machine (BENCHMARKS.md "Load").
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import aiohttp
@@ -60,7 +59,7 @@ class AiohttpRequest(BaseRequest):
             async with self._session.request(method, url, data=_body(request_data),
                                              timeout=timeout) as response:
                 return response.status, await response.read()
-        except asyncio.TimeoutError as error:
+        except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{error.__class__.__name__}: {error}") from error

@@ -21,8 +21,10 @@ from bot.inbound import clean_text
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.relay import erase_tracker_in_leads
 from bot.rendering import to_plain
-from bot.settings import Settings, load_dotenv
-from bot.texts import LANGUAGE_NAMES, LANGUAGE_PROMPT, LANGUAGES
+from bot.settings import Settings
+from bot.texts import LANGUAGE_NAMES, LANGUAGE_PROMPT
+from passerelle_settings import LANGUAGES, load_env_files
+from passerelle_settings.environment import ENV_FILE
 
 QUIT = {"/quit", "/exit", "/q"}
 
@@ -148,7 +150,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    load_dotenv()
+    load_env_files(ENV_FILE)
     logging.basicConfig(level=logging.ERROR)
     return asyncio.run(run_chat(parse_args(argv)))
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-LANGUAGES = ("nl", "fr", "en")
-DEFAULT_LANGUAGE = "nl"
+from passerelle_settings import DEFAULT_LANGUAGE
 
 TEXTS: dict[str, dict[str, str]] = {
     "hiccup": {

@@ -1,10 +1,10 @@
 # Passerelle's own image: one image, three commands (see docker-compose.yml):
-#   actions  python -m rasa_sdk --actions actions -p 5055
+#   actions  python -m actions.server --actions actions -p 5055
 #   bot      python -m bot                 (webhook mode in production)
 #   admin    uvicorn admin.app:app ...     (staff dashboard + JSON API)
 # plus the one-shot `python -m leads migrate`. The Rasa engine is not in here: it runs the
 # official rasa/rasa image (Rasa 3.6 pins old libraries that must not meet ours).
-FROM python:3.10-slim
+FROM python:3.12-slim
 
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -17,11 +17,12 @@ WORKDIR /app
 # Dependencies first, so that a code change does not reinstall them. Exact versions come
 # from the lock file; the test and benchmark tools listed in app.txt stay out of the image.
 COPY requirements/app.txt requirements/app.lock.txt requirements/
-RUN grep -vE '^(pytest|pytest-asyncio|pytest-timeout|ruff|playwright|zxing-cpp|psutil|py-spy)==' \
+RUN grep -vE '^(pytest|pytest-asyncio|pytest-timeout|ruff|mypy|types-[A-Za-z]+|playwright|zxing-cpp|psutil|py-spy)==' \
         requirements/app.txt > /tmp/runtime.txt \
  && pip install -r /tmp/runtime.txt -c requirements/app.lock.txt \
  && rm /tmp/runtime.txt
 
+COPY passerelle_settings/ passerelle_settings/
 COPY actions/ actions/
 COPY bot/ bot/
 COPY leads/ leads/
@@ -38,4 +39,4 @@ USER passerelle
 VOLUME /app/var
 
 EXPOSE 5055 8000 8443
-CMD ["python", "-m", "rasa_sdk", "--actions", "actions", "-p", "5055"]
+CMD ["python", "-m", "actions.server", "--actions", "actions", "-p", "5055"]

@@ -4,6 +4,7 @@ erase-trackers`."""
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import sys
 from pathlib import Path
@@ -39,7 +40,8 @@ def _export(args: argparse.Namespace) -> int:
         with open(args.output, "w", encoding="utf-8", newline="") as out:
             count = write(out)
     else:
-        sys.stdout.reconfigure(newline="")  # type: ignore[attr-defined]
+        if isinstance(sys.stdout, io.TextIOWrapper):
+            sys.stdout.reconfigure(newline="")
         count = write(sys.stdout)
     print(f"{count} leads exported", file=sys.stderr)
     return 0

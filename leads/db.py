@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from leads.log_privacy import quiet_libraries
 from leads.paths import var_dir
+from passerelle_settings import environment
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 POSTGRES_CONNECT_TIMEOUT_S = 5
@@ -25,7 +26,7 @@ _lock = threading.Lock()
 
 def database_url() -> str:
     """env DATABASE_URL, else a SQLite file `<repo>/var/passerelle.db`."""
-    configured = os.environ.get("DATABASE_URL")
+    configured = environment().database_url
     if configured:
         return configured
     return f"sqlite:///{var_dir() / 'passerelle.db'}"
@@ -113,7 +114,7 @@ def _create_engine(url: str) -> Engine:
 def _create_sqlite_engine(url: str) -> Engine:
     database = make_url(url).database
     in_memory = not database or database == ":memory:"
-    if not in_memory:
+    if database and not in_memory:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
@@ -123,7 +124,7 @@ def _create_sqlite_engine(url: str) -> Engine:
     )
 
     @event.listens_for(engine, "connect")
-    def _configure(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _configure(dbapi_connection: Any, _record: object) -> None:
         # We emit BEGIN ourselves (below): pysqlite's implicit transactions are unreliable.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -135,7 +136,7 @@ def _create_sqlite_engine(url: str) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin(connection) -> None:  # type: ignore[no-untyped-def]
+    def _begin(connection: Connection) -> None:
         immediate = connection.get_execution_options().get("passerelle_begin_immediate")
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 

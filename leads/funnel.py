@@ -17,13 +17,14 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from leads.db import session_scope
 from leads.models import FUNNEL_KINDS, FunnelEvent, Lead, StatusChange, utcnow
 from leads.paths import var_dir
 from leads.timerange import range_end, range_start
 from leads.validation import clip
+from passerelle_settings import environment
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ def conversation_hash(sender_id: str) -> str:
 def funnel_salt() -> bytes:
     """env FUNNEL_SALT, else a random salt created once in var/funnel_salt."""
     global _salt
-    configured = os.environ.get("FUNNEL_SALT")
+    configured = environment().funnel_salt
     if configured:
         return configured.encode("utf-8")
     if _salt is None:
@@ -158,7 +159,7 @@ def _insert_for(session: Session) -> Callable[..., Any]:
 
 
 def _conditions(
-    at_column: object,
+    at_column: InstrumentedAttribute[datetime],
     model: type[FunnelEvent] | type[Lead],
     start: datetime | None,
     end: datetime | None,
@@ -167,9 +168,9 @@ def _conditions(
 ) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if start is not None:
-        conditions.append(at_column >= start)  # type: ignore[operator]
+        conditions.append(at_column >= start)
     if end is not None:
-        conditions.append(at_column < end)  # type: ignore[operator]
+        conditions.append(at_column < end)
     if campaign == NO_CAMPAIGN:
         conditions.append(model.campaign.is_(None))
     elif campaign:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 import secrets
 from functools import lru_cache
+
+from passerelle_settings import environment
 
 PREFIXES = ("tg-", "try-", "cli-")
 # Libraries whose lower levels print personal data or secrets, whatever level a process
@@ -38,7 +39,8 @@ def pseudonym(chat_or_sender_id: object) -> str:
 
 @lru_cache(maxsize=1)
 def _key() -> bytes:
-    configured = os.environ.get("LOG_PSEUDONYM_KEY") or os.environ.get("FUNNEL_SALT")
+    settings = environment()
+    configured = settings.log_pseudonym_key or settings.funnel_salt
     return configured.encode("utf-8") if configured else secrets.token_bytes(32)
 
 

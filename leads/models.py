@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -23,23 +23,16 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+# LANGUAGES is re-exported for the lead store's modules; both are defined in passerelle_settings.
+from passerelle_settings import LANGUAGES as LANGUAGES
+from passerelle_settings import STATUSES, LeadStatus
+
 CAMPUSES = ("brussels", "antwerp", "ghent", "liege", "charleroi", "other")
 SITUATIONS = ("job_seeker", "student", "employed", "other")
 REGISTERED = ("yes", "no", "unknown")
 EXPERIENCES = ("none", "some", "a_lot")
 COMMITMENTS = ("yes", "no", "unsure")
 CONTACT_KINDS = ("email", "phone")
-LANGUAGES = ("nl", "fr", "en")
-STATUSES = (
-    "new",
-    "contacted",
-    "invited",
-    "enrolled",
-    "declined",
-    "not_suitable",
-    "no_response",
-    "nurture",
-)
 CAMPAIGN_KINDS = ("poster", "tournament", "event", "partner", "social", "other")
 ROLES = ("admin", "staff")
 # read_write: everything the owner's role allows; read_only: GET requests only.
@@ -63,7 +56,7 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -77,15 +70,15 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 def choice(name: str, values: tuple[str, ...]) -> Enum:
@@ -157,7 +150,7 @@ class Lead(Base):
     score: Mapped[int] = mapped_column(Integer, default=0)
     score_breakdown: Mapped[dict[str, Any]] = mapped_column(default=dict)
     qualified: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(choice("status", STATUSES), default="new")
+    status: Mapped[str] = mapped_column(choice("status", STATUSES), default=LeadStatus.NEW.value)
     handoff_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     handoff_at: Mapped[datetime | None]
     language: Mapped[str] = mapped_column(String(8), default="nl")

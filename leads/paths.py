@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from passerelle_settings import environment
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def var_dir() -> Path:
     """The local state folder: env PASSERELLE_VAR_DIR, else `<repo>/var` (created)."""
-    path = Path(os.environ.get("PASSERELLE_VAR_DIR") or REPO_ROOT / "var")
+    path = environment().var_dir or REPO_ROOT / "var"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def spool_dir() -> Path:
     """The outage spool folder: env PASSERELLE_SPOOL_DIR, else `var/spool` (created)."""
-    configured = os.environ.get("PASSERELLE_SPOOL_DIR")
-    path = Path(configured) if configured else var_dir() / "spool"
+    path = environment().spool_dir or var_dir() / "spool"
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -13,7 +13,6 @@ when its last message is older than `conversation`.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ import yaml
 
 from leads.models import STATUSES
 from leads.paths import REPO_ROOT
+from passerelle_settings import environment
 
 CONVERSATION = "conversation"
 DEFAULT_DAYS: Mapping[str, int] = {
@@ -91,7 +91,7 @@ def load_retention(path: Path | None = None) -> RetentionPolicy:
 
 def content_path() -> Path:
     """$PASSERELLE_CONTENT (relative paths from the repo root), else content/facts.yml."""
-    path = Path(os.environ.get("PASSERELLE_CONTENT") or DEFAULT_CONTENT_PATH)
+    path = environment().content_path or Path(DEFAULT_CONTENT_PATH)
     return path if path.is_absolute() else REPO_ROOT / path
 
 

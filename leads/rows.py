@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from leads.models import utcnow
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,7 +65,7 @@ class LeadFilters:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Page(Generic[T]):
+class Page[T]:
     items: list[T]
     total: int
     page: int

@@ -20,12 +20,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from leads.db import is_outage
 from leads.paths import spool_dir
+from passerelle_settings import environment
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def spool_path() -> Path:
 def append(op: str, payload: dict[str, Any]) -> SpoolEntry:
     """Write one entry durably (fsync) before returning."""
     entry = SpoolEntry(
-        id=uuid.uuid4().hex, op=op, at=datetime.now(timezone.utc).isoformat(), payload=payload
+        id=uuid.uuid4().hex, op=op, at=datetime.now(UTC).isoformat(), payload=payload
     )
     line = json.dumps(entry.__dict__, ensure_ascii=False, separators=(",", ":")) + "\n"
     path = spool_path()
@@ -216,7 +217,7 @@ def stop_background_flusher(timeout_s: float = 5.0) -> None:
 
 def ensure_background_flusher(apply: Apply) -> None:
     """Called lazily before each write; env PASSERELLE_SPOOL_FLUSHER=off disables it."""
-    if os.environ.get("PASSERELLE_SPOOL_FLUSHER", "on").lower() in ("off", "0", "false", "no"):
+    if not environment().spool_flusher:
         return
     start_background_flusher(apply)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 
 def range_start(value: date | datetime | None) -> datetime | None:
@@ -11,7 +11,7 @@ def range_start(value: date | datetime | None) -> datetime | None:
         return None
     if isinstance(value, datetime):
         return _aware(value)
-    return datetime.combine(value, time.min, tzinfo=timezone.utc)
+    return datetime.combine(value, time.min, tzinfo=UTC)
 
 
 def range_end(value: date | datetime | None) -> datetime | None:
@@ -20,8 +20,8 @@ def range_end(value: date | datetime | None) -> datetime | None:
         return None
     if isinstance(value, datetime):
         return _aware(value) + timedelta(microseconds=1)
-    return datetime.combine(value + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    return datetime.combine(value + timedelta(days=1), time.min, tzinfo=UTC)
 
 
 def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

@@ -8,16 +8,16 @@ first start, so every function here copes with it not existing yet.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, bindparam, inspect, text
 
 from leads.db import get_engine
 from leads.paths import var_dir
+from passerelle_settings import environment
 
 CHUNK = 500
 
@@ -31,7 +31,7 @@ class TranscriptLine:
 
 def tracker_database_url() -> str:
     """env TRACKER_DATABASE_URL, else a SQLite file `<repo>/var/rasa_tracker.db`."""
-    return os.environ.get("TRACKER_DATABASE_URL") or f"sqlite:///{var_dir() / 'rasa_tracker.db'}"
+    return environment().tracker_database_url or f"sqlite:///{var_dir() / 'rasa_tracker.db'}"
 
 
 def prepare_tracker_store(url: str | None = None) -> None:
@@ -129,7 +129,7 @@ def _line(type_name: str, stamp: float | None, data: str | None) -> TranscriptLi
     except ValueError:
         event = {}
     message = event.get("text") or ""
-    at = datetime.fromtimestamp(stamp or 0, tz=timezone.utc)
+    at = datetime.fromtimestamp(stamp or 0, tz=UTC)
     return TranscriptLine(at=at, speaker=type_name, text=message)
 
 

@@ -347,7 +347,7 @@ class FakeTelegram:
                 return result
         try:
             return await asyncio.wait_for(until(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise AssertionError(f"timed out after {timeout} s waiting for {predicate}") from None
 
     async def wait_for_messages(self, chat_id: int | str, count: int,

@@ -341,7 +341,7 @@ def test_the_dockerfiles_copy_only_what_exists_and_is_not_ignored(dockerfile: Pa
 
 def test_our_image_holds_our_packages_and_the_locked_requirements() -> None:
     dockerfile = APP_DOCKERFILE.read_text(encoding="utf-8")
-    assert "FROM python:3.10-slim" in dockerfile
+    assert "FROM python:3.12-slim" in dockerfile
     assert "-c requirements/app.lock.txt" in dockerfile
     copied = set(re.findall(r"^COPY (\w+)/ ", dockerfile, re.MULTILINE))
     assert {"actions", "bot", "leads", "admin", "content"} <= copied

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from passerelle_settings import LANGUAGES
 from tools.dialogue_eval.evaluate import evaluate, report
-from tools.dialogue_eval.personas import LANGUAGES, load
+from tools.dialogue_eval.personas import load
 from tools.stack import Stack
 
 DEV = load("dev")

@@ -15,12 +15,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.content import content_slots
 from actions.topics import TOPIC_MENU, TOPICS, ActionAnswerTopic, response_for_topic
+from passerelle_settings import LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = ROOT / "domain"
 # The label inventory (a contract, see docs/CONTRACTS.md); the first copy found is used.
 LABELS_CANDIDATES = (ROOT / "docs" / "labels.md", Path("/work/shared/spec/labels.md"))
-LANGUAGES = ("nl", "fr", "en")
 MAX_TEXT = 700
 MAX_TITLE = 25
 # The response files of this package (the form's own files are checked only for the

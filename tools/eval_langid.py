@@ -14,7 +14,6 @@ is `langid_accuracy=<float>`, over all lines.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,7 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from actions.language import LANGUAGES, choose_language, detect  # noqa: E402
+from actions.language import choose_language, detect  # noqa: E402
+from passerelle_settings import LANGUAGES, environment  # noqa: E402
 
 SHOWN_ERRORS = 15
 
@@ -109,7 +109,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    default = os.environ.get("DEFAULT_LANGUAGE") or "nl"
+    default = environment().default_language.value
     result = evaluate(load_examples(Path(argv[1])), default)
     for line in report_lines(result):
         print(line)

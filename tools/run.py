@@ -21,6 +21,10 @@ from pathlib import Path
 from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from passerelle_settings import environment  # noqa: E402 (needs the path above)
+
 LOG_DIR = ROOT / "var" / "log"
 PY = sys.executable
 
@@ -72,10 +76,10 @@ def main() -> int:
         if schema is None:
             return 1
         processes = ["rasa", "actions", "admin"]
-        if os.environ.get("TELEGRAM_BOT_TOKEN"):
+        if environment().telegram_bot_token:
             processes.append("bot")
         _say("starting", f"{', '.join(processes)} (full log: {log_path.relative_to(ROOT)})")
-        _print_addresses(bool(os.environ.get("TELEGRAM_BOT_TOKEN")))
+        _print_addresses(bool(environment().telegram_bot_token))
         return _run_honcho(processes, Path(model[-1]), log)
 
 
@@ -116,7 +120,7 @@ def _summary(name: str, stdout: list[str], lines: list[str]) -> str:
 
 
 def _print_addresses(bot_on: bool) -> None:
-    dashboard = os.environ.get("DASHBOARD_URL", "http://127.0.0.1:8000")
+    dashboard = environment().dashboard_url
     print(
         f"  dashboard + 'try the bot':  {dashboard}  (create a login: "
         ".venv/bin/python -m admin create-user --email you@example.org --role admin)"

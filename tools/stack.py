@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from passerelle_settings import environment
 from tools.processes import (
     free_port,
     log_tails,
@@ -34,8 +35,8 @@ def trained_model() -> Path:
 
     PASSERELLE_MODEL=path pins another model (while NLU data is being edited, say).
     """
-    if pinned := os.environ.get("PASSERELLE_MODEL"):
-        return Path(pinned).resolve()
+    if pinned := environment().model_path:
+        return pinned.resolve()
     out = (
         subprocess.run(
             [sys.executable, str(ROOT / "tools" / "model.py"), "train"],
@@ -126,7 +127,7 @@ class Stack:
             [
                 str(PY),
                 "-m",
-                "rasa_sdk",
+                "actions.server",
                 "--actions",
                 "actions",
                 "-p",

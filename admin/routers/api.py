@@ -19,15 +19,13 @@ from admin.links import deep_link
 from admin.security import current_user
 from leads import campaigns, lead_queue
 from leads.lead_queue import LeadNotFound, StaleLead
-from leads.models import CAMPUSES, LANGUAGES, STATUSES
+from leads.models import CAMPUSES
 from leads.rows import LeadFilters, StaffRow
+from passerelle_settings import Language, LeadStatus
 
 # Declares the scheme for the OpenAPI page; the check itself is security.auth_guard.
 bearer = HTTPBearer(auto_error=False, description="An API token from the Account page")
 router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(bearer)])
-
-Status = Literal[STATUSES]  # type: ignore[valid-type]
-
 
 class Lead(BaseModel):
     id: int
@@ -95,7 +93,7 @@ class Campaign(BaseModel):
 
 
 class StatusUpdate(BaseModel):
-    status: Status  # type: ignore[valid-type]
+    status: LeadStatus
     version: int = Field(description="The `version` you last read")
 
 
@@ -107,9 +105,9 @@ class Conflict(BaseModel):
 
 @router.get("/leads", response_model=LeadPage, summary="The lead queue, filtered")
 def list_leads(
-    status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
+    status: LeadStatus | None = None,
     campus: Literal[CAMPUSES] | None = None,  # type: ignore[valid-type]
-    language: Literal[LANGUAGES] | None = None,  # type: ignore[valid-type]
+    language: Language | None = None,
     campaign: str | None = Query(None, max_length=200),
     qualified: bool | None = None,
     created_from: date | None = None,

@@ -11,7 +11,8 @@ from admin.chart import STEP_LABELS, funnel_chart
 from admin.web import render
 from leads.campaigns import list_campaigns
 from leads.funnel import FUNNEL_STEPS, NO_CAMPAIGN, funnel_report
-from leads.models import LANGUAGES, utcnow
+from leads.models import utcnow
+from passerelle_settings import LANGUAGES
 
 router = APIRouter(include_in_schema=False)
 

@@ -22,11 +22,12 @@ from leads.campaigns import list_campaigns
 from leads.export import write_csv
 from leads.lead_queue import LeadNotFound, StaleLead
 from leads.lead_store import erase_lead_by_id
-from leads.models import CAMPUSES, LANGUAGES, STATUSES, utcnow
+from leads.models import CAMPUSES, utcnow
 from leads.rows import LeadDetail, StaffRow
 from leads.staff import list_staff
 from leads.trackers import erase_tracker
 from leads.validation import InvalidValue
+from passerelle_settings import LANGUAGES, STATUSES
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)

@@ -21,8 +21,8 @@ from bot.commands import language_payload
 from bot.inbound import clean_text
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.rendering import to_plain
-from leads.models import LANGUAGES
 from leads.trackers import erase_tracker
+from passerelle_settings import LANGUAGES
 
 router = APIRouter(include_in_schema=False)
 

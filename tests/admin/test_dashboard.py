@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import zxingcpp
 from fastapi.testclient import TestClient
@@ -193,7 +193,7 @@ def test_funnel_table_and_chart(admin_client: TestClient) -> None:
     french = admin_client.get("/funnel", params={"language": "fr"}).text
     assert re.search(r'data-step="started">4<',
                      re.search(r'<tr class="dim-all">(.*?)</tr>', french, re.S).group(1))
-    yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).date()
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date()
     empty = admin_client.get("/funnel", params={"date_from": str(yesterday - timedelta(days=5)),
                                                  "date_to": str(yesterday)}).text
     assert re.search(r'data-step="started">0<', empty)

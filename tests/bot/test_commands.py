@@ -14,7 +14,8 @@ from bot.commands import (
     language_payload,
     start_code,
 )
-from bot.texts import COMMAND_DESCRIPTIONS, LANGUAGES, TEXTS
+from bot.texts import COMMAND_DESCRIPTIONS, TEXTS
+from passerelle_settings import LANGUAGES
 
 
 def test_commands_map_to_the_contract_payloads() -> None:

@@ -18,12 +18,12 @@ from bot.app import PasserelleBot, running
 from bot.languages import detect_language
 from bot.settings import Settings
 from bot.texts import TEXTS
+from passerelle_settings import LANGUAGES
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.telegram_chat import TelegramChat
 
 pytestmark = pytest.mark.timeout(180)
 
-LANGUAGES = ["nl", "fr", "en"]
 STAFF_CHAT = -100999
 FAQ_QUESTION = {"nl": "Hoe lang duurt de opleiding?",
                 "fr": "Combien de temps dure la formation ?",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -88,7 +88,7 @@ def test_report_counts_rates_and_groups(db_url):
     change_status(one.id, "enrolled", expected_version=one.version, actor_id=None)
     change_status(four.id, "invited", expected_version=four.version, actor_id=None)
 
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     report = funnel_report(today - timedelta(days=1), today)
     rows = {(row.dimension, row.value): row for row in report}
 
@@ -117,7 +117,7 @@ def test_report_respects_the_date_range(db_url):
     record_funnel_event("started", sender_id="tg-old", language="nl")
     record_funnel_event("started", sender_id="tg-new", language="nl")
     with session_scope() as session:
-        old = datetime(2025, 1, 10, 12, tzinfo=timezone.utc)
+        old = datetime(2025, 1, 10, 12, tzinfo=UTC)
         session.execute(
             update(FunnelEvent)
             .where(FunnelEvent.conversation == conversation_hash("tg-old"))

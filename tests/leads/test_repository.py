@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -216,7 +216,7 @@ def _set_times(lead_id: int, **values: datetime) -> None:
 
 
 def test_queue_order_handoffs_then_new_by_score_then_the_rest(db_url):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     ids = {}
     for name, score, status in [
         ("low", 55, "new"),
@@ -297,9 +297,9 @@ def test_queue_filters(db_url):
     ).lead_id
     lead_c = get_lead(c)
     assign(c, staff.id, expected_version=lead_c.version, actor_id=staff.id)
-    _set_times(a, created_at=datetime(2025, 3, 1, 12, tzinfo=timezone.utc))
-    _set_times(b, created_at=datetime(2025, 3, 2, 23, 59, tzinfo=timezone.utc))
-    _set_times(c, created_at=datetime(2025, 3, 3, 0, 0, tzinfo=timezone.utc))
+    _set_times(a, created_at=datetime(2025, 3, 1, 12, tzinfo=UTC))
+    _set_times(b, created_at=datetime(2025, 3, 2, 23, 59, tzinfo=UTC))
+    _set_times(c, created_at=datetime(2025, 3, 3, 0, 0, tzinfo=UTC))
 
     def ids(**filters):
         return sorted(row.id for row in list_leads(LeadFilters(**filters), 1, 50).items)

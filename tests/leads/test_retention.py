@@ -5,7 +5,7 @@ same periods the purge applies."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import yaml
@@ -23,7 +23,7 @@ from leads.retention_policy import DEFAULT_DAYS, RetentionError, load_retention
 from leads.trackers import conversation_transcript, erase_tracker, purge_trackers
 from tests.leads.helpers import free_port, lead_input
 
-NOW = datetime(2025, 9, 1, 12, tzinfo=timezone.utc)
+NOW = datetime(2025, 9, 1, 12, tzinfo=UTC)
 
 # The table Rasa 3.6's SQLTrackerStore creates (rasa/core/tracker_store.py, SQLEvent).
 EVENTS = Table(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -57,7 +57,7 @@ def test_staff_users_are_unique_by_normalised_email(db_url):
 
 def test_lockout_after_repeated_failures_and_reset_on_success(db_url):
     staff = create_staff_user("coach@school.be", "hash")
-    now = datetime(2025, 5, 1, 10, tzinfo=timezone.utc)
+    now = datetime(2025, 5, 1, 10, tzinfo=UTC)
     for _ in range(4):
         row = record_login_failure(staff.id, now=now)
     assert row.failed_logins == 4 and not row.is_locked(now)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import psutil
 
+from passerelle_settings import environment
 from tools.bench import report
 from tools.bench.database import create_campaigns, qualified_leads
 from tools.bench.fake import BenchTelegram
@@ -39,9 +40,9 @@ BOT_START_TIMEOUT = 60
 
 
 def model_path() -> Path:
-    pinned = os.environ.get("PASSERELLE_MODEL")
+    pinned = environment().model_path
     if pinned:
-        return Path(pinned).resolve()
+        return pinned.resolve()
     out = subprocess.run([sys.executable, str(ROOT / "tools" / "model.py"), "path"],
                          check=True, capture_output=True, text=True).stdout.strip()
     return Path(out)

@@ -38,7 +38,7 @@ class BenchTelegram(FakeTelegram):
             event.clear()
             try:
                 await asyncio.wait_for(event.wait(), remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return len(self.messages_to(chat_id)) >= count
         return True
 

@@ -17,7 +17,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
-from tools.bench import phrases
+from passerelle_settings import LANGUAGES
 from tools.bench.fake import BenchTelegram
 from tools.bench.person import Leave, Person
 from tools.bench.recognizer import Recognizer
@@ -67,7 +67,7 @@ class Load:
     def __post_init__(self) -> None:
         self._rng = random.Random(self.options.seed)
         self._chat_ids = itertools.count(FIRST_CHAT_ID + self._rng.randrange(10**6) * 100)
-        self._languages = itertools.cycle(phrases.LANGUAGES)
+        self._languages = itertools.cycle(LANGUAGES)
 
     # --- the Gate the people wait on ------------------------------------------------------
 

@@ -7,8 +7,6 @@ button answers name the button's payload, typed answers are what people write in
 
 from __future__ import annotations
 
-LANGUAGES = ("nl", "fr", "en")
-
 QUESTIONS = {
     "nl": ["Hoe lang duurt de opleiding?", "Moet ik ergens voor betalen?",
            "Waar zijn jullie campussen?", "Ik heb geen diploma, is dat een probleem?",

@@ -25,6 +25,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from passerelle_settings import environment
 from tools.processes import (
     free_port,
     log_tails,
@@ -94,7 +95,7 @@ class Topology:
         env = self.environment()
         subprocess.run([str(PY), "-m", "leads", "migrate"], cwd=ROOT, env=env, check=True,
                        capture_output=True)
-        actions = self._spawn("actions", [str(PY), "-m", "rasa_sdk", "--actions", "actions",
+        actions = self._spawn("actions", [str(PY), "-m", "actions.server", "--actions", "actions",
                                           "-p", str(self.action_port)], env)
         rasas = [self._spawn(self._rasa_name(number),
                             rasa_run_argv(RASA, self.model, port, self.auth_token), env)
@@ -131,7 +132,7 @@ class Topology:
             "REDIS_DB": os.environ.get("REDIS_DB", "1"),
             "SANIC_HOST": "127.0.0.1",
             "PASSERELLE_SPOOL_DIR": str(self.workdir / "spool"),
-            "FUNNEL_SALT": os.environ.get("FUNNEL_SALT") or "bench-salt",
+            "FUNNEL_SALT": environment().funnel_salt or "bench-salt",
             "PYTHONUNBUFFERED": "1",
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",

@@ -11,8 +11,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from passerelle_settings import LANGUAGES
 from tools.dialogue_eval.evaluate import evaluate, report
-from tools.dialogue_eval.personas import LANGUAGES, SETS, load, load_file
+from tools.dialogue_eval.personas import SETS, load, load_file
 from tools.stack import Stack, trained_model
 
 

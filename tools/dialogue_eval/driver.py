@@ -114,16 +114,16 @@ def play(persona: Persona, bot: Bot, sender_id: str) -> Conversation:
             conversation.trapped = slot
             break
         if slot in overrides and conversation.answered[slot] >= allowed_extra[slot]:
-            text: str | None = overrides[slot]
+            answer: str | None = overrides[slot]
         else:
-            text = persona.answer(slot, conversation.answered[slot])
-        if text is None:
+            answer = persona.answer(slot, conversation.answered[slot])
+        if answer is None:
             conversation.missing_answer = slot
             break
         conversation.answered[slot] += 1
         if slot == "motivation":
-            conversation.motivation = text
-        say(text)
+            conversation.motivation = answer
+        say(answer)
 
     final = bot.tracker(sender_id)
     conversation.final_slots = dict(final.get("slots") or {})

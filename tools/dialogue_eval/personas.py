@@ -8,10 +8,11 @@ from typing import Any
 
 import yaml
 
+from passerelle_settings import LANGUAGES
+
 ROOT = Path(__file__).resolve().parents[2]
 PERSONAS_DIR = ROOT / "tests" / "personas"
 SETS = ("dev", "dev2", "heldout", "heldout2")
-LANGUAGES = ("nl", "fr", "en")
 
 
 @dataclass(frozen=True)
