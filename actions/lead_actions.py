@@ -169,7 +169,8 @@ class ActionRequestHandoff(Action):
         if tracker.get_slot("handoff_consent") is not True or not contact:
             dispatcher.utter_message(response="utter_handoff_no_consent")
             keep_contact = tracker.get_slot("consent") is True
-            return cleared(["handoff_consent", REASK] + ([] if keep_contact else ["contact"]))
+            return cleared(["handoff_consent", REASK]
+                           + ([] if keep_contact else ["contact", "contact_display"]))
         from leads.repository import request_handoff  # the database layer, loaded when used
 
         try:
