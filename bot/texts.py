@@ -24,7 +24,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "text_only_sticker": {
         "nl": "Leuke sticker! 😄 Ik kan wel alleen tekst lezen: typ gerust je vraag.",
-        "fr": "Sympa, le sticker ! 😄 Par contre je ne lis que le texte. Écris-moi ta question.",
+        "fr": "Sympa, le sticker ! 😄 Par contre, je ne lis que le texte. Écris-moi ta question.",
         "en": "Nice sticker! 😄 I can only read text, though. Go ahead and type your question.",
     },
     "text_only_voice": {
