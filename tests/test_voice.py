@@ -35,22 +35,90 @@ MAX_SENTENCE_WORDS = 25
 
 # What a slot holds while the person reads the message (besides the c_* facts).
 SAMPLE_ANSWERS: dict[str, Any] = {
-    "first_name": "Sam", "age": 19, "campus": "liege", "situation": "job_seeker",
-    "registered": "no", "experience": "none",
+    "first_name": "Sam",
+    "age": 19,
+    "campus": "liege",
+    "situation": "job_seeker",
+    "registered": "no",
+    "experience": "none",
     "motivation": "Ik wil een job als developer en eindelijk iets bouwen waar ik trots op ben.",
-    "commitment": "unsure", "contact": "+32470123456", "consent": True,
+    "commitment": "unsure",
+    "contact": "+32470123456",
+    "consent": True,
 }
 SAMPLE_LINK = "https://t.me/passerelle_bot?start=sam"
 
 NEXT_STEP_VERBS = {
-    "nl": ("tik", "typ", "stuur", "kies", "doe", "vraag", "stel", "zeg", "kom", "bel", "mail",
-           "antwoord", "beantwoord", "probeer", "praat", "vertel", "wacht", "geduld", "kijk",
-           "schrijf", "bereik"),
-    "fr": ("touche", "tape", "écris", "réécris", "envoie", "renvoie", "choisis", "fais",
-           "refais", "pose", "dis", "viens", "appelle", "réponds", "essaie", "parle", "parles",
-           "raconte", "attends", "patience", "lance", "contacte", "vérifie"),
-    "en": ("tap", "type", "send", "pick", "choose", "take", "ask", "say", "come", "call",
-           "answer", "give", "try", "talk", "tell", "wait", "hang", "check", "go", "reach"),
+    "nl": (
+        "tik",
+        "typ",
+        "stuur",
+        "kies",
+        "doe",
+        "vraag",
+        "stel",
+        "zeg",
+        "kom",
+        "bel",
+        "mail",
+        "antwoord",
+        "beantwoord",
+        "probeer",
+        "praat",
+        "vertel",
+        "wacht",
+        "geduld",
+        "kijk",
+        "schrijf",
+        "bereik",
+    ),
+    "fr": (
+        "touche",
+        "tape",
+        "écris",
+        "réécris",
+        "envoie",
+        "renvoie",
+        "choisis",
+        "fais",
+        "refais",
+        "pose",
+        "dis",
+        "viens",
+        "appelle",
+        "réponds",
+        "essaie",
+        "parle",
+        "parles",
+        "raconte",
+        "attends",
+        "patience",
+        "lance",
+        "contacte",
+        "vérifie",
+    ),
+    "en": (
+        "tap",
+        "type",
+        "send",
+        "pick",
+        "choose",
+        "take",
+        "ask",
+        "say",
+        "come",
+        "call",
+        "answer",
+        "give",
+        "try",
+        "talk",
+        "tell",
+        "wait",
+        "hang",
+        "check",
+        "go",
+        "reach",
+    ),
 }
 
 # The errors of issue 15 (and their kin): they must not come back. (pattern, why)
@@ -97,7 +165,8 @@ BANNED_EVERYWHERE = [
     (r"\+32\d{8,9}", "a phone in E.164: show the national format"),
 ]
 FIGURES_OUTSIDE_FACTS = [
-    r"\b\d{1,3} ?%", r"\b\d+ (?:op|sur|in) \d+\b",
+    r"\b\d{1,3} ?%",
+    r"\b\d+ (?:op|sur|in) \d+\b",
     r"\b\d+ (?:maanden|mois|months)\b",
 ]
 # "tap 'X'": X must be one of the message's own buttons.
@@ -197,8 +266,9 @@ def all_texts() -> Iterator[Text]:
     for key, variants in TEXTS.items():
         for language in LANGUAGES:
             raw = variants[language]
-            yield Text(f"bot/texts.py {key} [{language}]", language, raw,
-                       raw.format(link=SAMPLE_LINK))
+            yield Text(
+                f"bot/texts.py {key} [{language}]", language, raw, raw.format(link=SAMPLE_LINK)
+            )
 
 
 @functools.cache
@@ -207,8 +277,7 @@ def texts_in(language: str) -> list[Text]:
 
 
 def problems(language: str, check: Any) -> list[str]:
-    return [f"{text.where}: {problem}" for text in texts_in(language)
-            for problem in check(text)]
+    return [f"{text.where}: {problem}" for text in texts_in(language) for problem in check(text)]
 
 
 # --- the checks ------------------------------------------------------------------------
