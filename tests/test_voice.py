@@ -372,6 +372,48 @@ def test_a_named_button_is_one_of_the_buttons(language: str) -> None:
     assert not found, "\n".join(found)
 
 
+# The moments that decide a person's path (issue 15): each says what happens next and offers
+# a way forward; a person is always one tap away.
+OUTCOMES = (
+    "utter_check_qualified",
+    "utter_check_nurture",
+    "utter_check_nurture_young",
+    "utter_check_no_consent",
+    "utter_handoff_no_consent",
+    "utter_forget_cancelled",
+)
+NOT_YET = {
+    "nl": r"\bnog niet\b|\bnu nog niet\b|\bnog wat vroeg\b",
+    "fr": r"\bpas encore\b|\bpas maintenant\b|\bpas tout de suite\b|\bencore un peu tôt\b",
+    "en": r"\bnot yet\b|\ba little early\b",
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_outcome_offers_a_person_and_a_way_forward(language: str) -> None:
+    found = []
+    for name in OUTCOMES:
+        for variation in responses()[name]:
+            if language_of(variation) != language:
+                continue
+            payloads = [b["payload"] for b in variation.get("buttons") or []]
+            if "/human_handoff" not in payloads:
+                found.append(f"{name} [{language}]: no 'talk to a person' button")
+            if name.startswith("utter_check_nurture") and "/start_check" not in payloads:
+                found.append(f"{name} [{language}]: no way to take the check again")
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_nurture_says_not_yet_never_no(language: str) -> None:
+    for name in ("utter_check_nurture", "utter_check_nurture_young"):
+        for variation in responses()[name]:
+            if language_of(variation) == language:
+                assert re.search(NOT_YET[language], variation["text"], re.IGNORECASE), (
+                    f"{name} [{language}]: {variation['text']!r}"
+                )
+
+
 # --- the checker itself ------------------------------------------------------------------
 
 
