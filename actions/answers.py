@@ -367,6 +367,18 @@ def parse_age(text: str) -> int | None:
     return _age_from_words(words(text or ""))
 
 
+def age_out_of_range(text: str) -> int | None:
+    """The one age-like number of a short answer that parse_age refuses as out of range
+    ("12", "j'ai 150 ans"), so the re-ask can say why; None for anything else."""
+    text = clean_text(text)
+    if word_count(text) > _AGE_SENTENCE_WORDS or re.search(r"\d{4,}", text):
+        return None
+    numbers = [int(n) for n in re.findall(r"(?<![\d.,])\d{1,3}(?![\d.,]\d)", text)]
+    if len(numbers) != 1 or MIN_AGE <= numbers[0] <= MAX_AGE:
+        return None
+    return numbers[0]
+
+
 def _age_from_words(tokens: list[str]) -> int | None:
     parts = [part for token in tokens for part in token.replace("'", " ").split()]
     for size in (4, 3, 2, 1):  # the longest match first: "vingt et un" before "vingt"
@@ -812,6 +824,25 @@ def _parse_phone(text: str, region: str) -> Contact:
         kind="phone",
         value=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
     )
+
+
+def display_contact(contact: str) -> str:
+    """A contact as people write it here: e-mails unchanged, Belgian phone numbers in the
+    national format ("0470 12 34 56"), others international ("+33 6 12 34 56 78")."""
+    if "@" in contact:
+        return contact
+    try:
+        number = phonenumbers.parse(contact, "BE")
+    except phonenumbers.NumberParseException:
+        return contact
+    if not phonenumbers.is_possible_number(number):
+        return contact
+    shown = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == phonenumbers.country_code_for_region("BE")
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, shown)
 
 
 # --- which answer to change (the summary's "edit") ----------------------------------------

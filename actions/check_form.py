@@ -60,7 +60,10 @@ EDIT_SLOT, CONFIRM_SLOT = "check_edit_field", "check_confirmed"
 HELPER_SLOTS = (
     EDIT_SLOT, CONFIRM_SLOT, "check_editing", "check_reask", "check_partner",
     "check_partner_links", "check_summary", "motivation_nudged", "check_done",
+    "contact_display",
 )
+# The contact as the person reads it back (national format), beside the E.164 `contact`.
+CONTACT_DISPLAY = "contact_display"
 REASK = "check_reask"
 
 QUESTION_INTENTS = frozenset({"faq", "doubt"})
@@ -296,8 +299,8 @@ def is_answer_to(slot: str, message: Message) -> bool:
 LABELS: dict[str, dict[str, str]] = {
     "nl": {
         "first_name": "Naam", "age": "Leeftijd", "campus": "Campus", "situation": "Nu",
-        "registered": "Ingeschreven bij {partner}", "experience": "Ervaring met code",
-        "motivation": "Motivatie", "commitment": "7 maanden voltijds", "contact": "Contact",
+        "registered": "Ingeschreven {partner}", "experience": "Ervaring met code",
+        "motivation": "Motivatie", "commitment": "{months} maanden voltijds", "contact": "Contact",
         "job_seeker": "werkzoekend", "student": "student", "employed": "aan het werk",
         "other": "iets anders", "yes": "ja", "no": "nee", "unknown": "weet ik niet",
         "unsure": "ik twijfel", "none": "nog nooit", "some": "een beetje", "a_lot": "al veel",
@@ -305,17 +308,19 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "fr": {
         "first_name": "Prénom", "age": "Âge", "campus": "Campus", "situation": "En ce moment",
-        "registered": "Inscrit·e chez {partner}", "experience": "Expérience en code",
-        "motivation": "Motivation", "commitment": "7 mois à temps plein", "contact": "Contact",
-        "job_seeker": "je cherche un emploi", "student": "étudiant·e", "employed": "je travaille",
+        "registered": "Inscription {partner}", "experience": "Expérience en code",
+        "motivation": "Motivation", "commitment": "{months} mois à temps plein",
+        "contact": "Contact",
+        "job_seeker": "je cherche un emploi", "student": "je fais des études",
+        "employed": "je travaille",
         "other": "autre chose", "yes": "oui", "no": "non", "unknown": "je ne sais pas",
         "unsure": "j'hésite", "none": "jamais", "some": "un peu", "a_lot": "beaucoup",
         "other_campus": "autre ville",
     },
     "en": {
         "first_name": "Name", "age": "Age", "campus": "Campus", "situation": "Right now",
-        "registered": "Registered with {partner}", "experience": "Coding experience",
-        "motivation": "Motivation", "commitment": "7 months full-time", "contact": "Contact",
+        "registered": "Registered {partner}", "experience": "Coding experience",
+        "motivation": "Motivation", "commitment": "{months} months full-time", "contact": "Contact",
         "job_seeker": "looking for a job", "student": "student", "employed": "working",
         "other": "something else", "yes": "yes", "no": "no", "unknown": "not sure",
         "unsure": "not sure", "none": "never", "some": "a bit", "a_lot": "a lot",
@@ -328,7 +333,8 @@ SUMMARY_MOTIVATION_CHARS = 160
 def build_summary(values: Mapping[str, Any], language: str) -> str:
     """The answers as short lines in the person's language."""
     labels = LABELS.get(language, LABELS["nl"])
-    partner = values.get("check_partner") or content.partner_for(values.get("campus"), language)
+    partner = values.get("check_partner") or content.partner_with(values.get("campus"), language)
+    months = content.load_content().training.months
     motivation = str(values.get("motivation") or "")
     if len(motivation) > SUMMARY_MOTIVATION_CHARS:
         motivation = motivation[: SUMMARY_MOTIVATION_CHARS - 1].rstrip() + "…"
@@ -341,10 +347,12 @@ def build_summary(values: Mapping[str, Any], language: str) -> str:
         "experience": labels.get(str(values.get("experience")), values.get("experience")),
         "motivation": f"“{motivation}”",
         "commitment": labels.get(str(values.get("commitment")), values.get("commitment")),
-        "contact": values.get("contact"),
+        "contact": answers.display_contact(str(values.get("contact") or "")),
     }
+    colon = content.COLON.get(language, ": ")
     return "\n".join(
-        f"• {labels[name].format(partner=partner)}: {value}" for name, value in shown.items()
+        f"• {labels[name].format(partner=partner, months=months)}{colon}{value}"
+        for name, value in shown.items()
     )
 
 
@@ -513,6 +521,12 @@ class ValidateCheckForm(FormValidationAction):
         age = answers.parse_age(str(value))
         if age is not None and age < UNDER_AGE:
             dispatcher.utter_message(response="utter_check_under_18")
+        if age is None:
+            # "12" or "150": a number they did type, so not "type your age in numbers"
+            out_of_range = answers.age_out_of_range(str(value))
+            if out_of_range is not None:
+                return {"age": None, REASK: "age_low" if out_of_range < answers.MIN_AGE
+                        else "age_high"}
         return accepted_or_reask("age", age)
 
     def validate_campus(
@@ -524,7 +538,7 @@ class ValidateCheckForm(FormValidationAction):
         language = language_of(tracker)
         return {
             "campus": campus,
-            "check_partner": content.partner_for(campus, language),
+            "check_partner": content.partner_with(campus, language),
             "check_partner_links": partner_links(campus),
             REASK: None,
         }
@@ -547,7 +561,7 @@ class ValidateCheckForm(FormValidationAction):
             campus = tracker.get_slot("campus")
             dispatcher.utter_message(
                 response="utter_check_registration_howto",
-                check_partner=content.partner_for(campus, language_of(tracker)),
+                check_partner=content.partner_with(campus, language_of(tracker)),
                 check_partner_links=partner_links(campus),
             )
         return accepted_or_reask("registered", registered)
@@ -638,12 +652,13 @@ def direct_edit(message: Message, tracker: Tracker) -> dict[str, Any]:
     if campus and campus != answers.OTHER_CAMPUS and campus != tracker.get_slot("campus"):
         changes.update(
             campus=campus,
-            check_partner=content.partner_for(campus, language_of(tracker)),
+            check_partner=content.partner_with(campus, language_of(tracker)),
             check_partner_links=partner_links(campus),
         )
     contact = answers.parse_contact(text)
-    if contact.ok and contact.value != tracker.get_slot("contact"):
+    if contact.ok and contact.value and contact.value != tracker.get_slot("contact"):
         changes["contact"] = contact.value
+        changes[CONTACT_DISPLAY] = answers.display_contact(contact.value)
     age = answers.parse_age(text) if contact.kind is None else None
     if age is not None and age != tracker.get_slot("age"):
         changes["age"] = age
@@ -717,8 +732,9 @@ def accepted_or_reask(slot: str, value: Any) -> dict[str, Any]:
 
 def validate_contact_text(text: str) -> dict[str, Any]:
     contact = answers.parse_contact(text)
-    if contact.ok:
-        return {"contact": contact.value, REASK: None}
+    if contact.ok and contact.value:
+        return {"contact": contact.value, CONTACT_DISPLAY: answers.display_contact(contact.value),
+                REASK: None}
     reason = {"email_invalid": "contact_email", "phone_invalid": "contact_phone"}
     return {"contact": None, REASK: reason.get(contact.reason or "", "contact")}
 
@@ -765,7 +781,10 @@ class ValidateHandoffForm(FormValidationAction):
         kind = call_kind(tracker, self.form_name())
         if kind == ACTIVATION:
             # always asked, so the person confirms where the team may reach them
-            return [SlotSet(REASK, None), SlotSet("handoff_consent", None)]
+            contact = tracker.get_slot("contact")
+            shown = answers.display_contact(contact) if contact else None
+            return [SlotSet(REASK, None), SlotSet("handoff_consent", None),
+                    SlotSet(CONTACT_DISPLAY, shown)]
         if kind == RERUN:
             return [SlotSet(REASK, None)]
         events = await super().run(dispatcher, tracker, domain)

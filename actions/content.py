@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from actions.answers import display_contact
+from actions.privacy_notice import retention_lines
 from leads.retention_policy import RetentionError, RetentionPolicy, parse_retention
 from passerelle_settings import LANGUAGES, environment
 
@@ -52,6 +54,36 @@ WHEN_NO_DATE = {
     "fr": "bientôt — demande-nous la date",
     "en": "soon — just ask us for the date",
 }
+# "registered with VDAB" when a partner has no `with` texts in the facts sheet
+WITH = {"nl": "bij", "fr": "chez", "en": "with"}
+PERCENT = {"nl": "{p}%", "fr": "{p} %", "en": "{p}%"}
+SHARE = {"nl": "{n} op {d}", "fr": "{n} sur {d}", "en": "{n} in {d}"}
+# The outcome figures as sentence parts: (one in N, several in N), so the verb agrees.
+OUTCOMES: dict[str, dict[str, tuple[str, str]]] = {
+    "internship": {
+        "nl": ("{p} van wie de opleiding afmaakt, begint aan de stage",) * 2,
+        "fr": ("{p} des personnes qui terminent la formation partent en stage",) * 2,
+        "en": ("{p} of those who finish the training go on to the internship",) * 2,
+    },
+    "hired": {
+        "nl": ("{s} wordt aangeworven door het stagebedrijf",) * 2,
+        "fr": ("{s} décroche un contrat dans son entreprise de stage",
+               "{s} décrochent un contrat dans leur entreprise de stage"),
+        "en": ("{s} is hired by their internship company",
+               "{s} are hired by their internship company"),
+    },
+    "job": {
+        "nl": ("{s} vindt een job in de sector",) * 2,
+        "fr": ("{s} trouve un emploi dans le secteur", "{s} trouvent un emploi dans le secteur"),
+        "en": ("{s} finds a job in the sector", "{s} find a job in the sector"),
+    },
+    "finished": {
+        "nl": ("maakte meer dan {n} op {d} de opleiding af",) * 2,
+        "fr": ("plus d'une personne sur {d} a terminé la formation",
+               "plus de {n} personnes sur {d} ont terminé la formation"),
+        "en": ("more than {n} in {d} people finished the training",) * 2,
+    },
+}
 
 
 class ContentError(ValueError):
@@ -63,6 +95,11 @@ class Partner:
     key: str
     name: str
     registration_url: str
+    with_: Mapping[str, str] = field(default_factory=dict)
+
+    def with_phrase(self, language: str) -> str:
+        """"bij VDAB", "au Forem", "with Actiris"."""
+        return self.with_.get(language) or f"{WITH[language]} {self.name}"
 
 
 @dataclass(frozen=True)
@@ -73,6 +110,7 @@ class Campus:
     partners: tuple[Partner, ...]
     teaching_languages: tuple[str, ...]
     address: str | None
+    teaching_note: Mapping[str, str] = field(default_factory=dict)
 
     def name(self, language: str) -> str:
         return _pick(self.names, language)
@@ -95,6 +133,21 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class Training:
+    months: int
+    days: Mapping[str, str]
+    hours: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    internship_percent: int
+    hired: tuple[int, int]
+    job: tuple[int, int]
+    finished: tuple[int, int]
+
+
+@dataclass(frozen=True)
 class Content:
     regions: Mapping[str, Mapping[str, str]]
     partners: tuple[Partner, ...]
@@ -107,6 +160,10 @@ class Content:
     privacy_url: str
     # The same periods the purge applies (leads.retention_policy): the notice says them.
     retention: RetentionPolicy
+    training: Training
+    outcomes: Outcomes
+    # where the facts sheet says `confirmed: false`: defaults staff still have to check
+    unconfirmed: tuple[str, ...] = ()
 
     def campus(self, key: str) -> Campus | None:
         return next((campus for campus in self.campuses if campus.key == key), None)
@@ -138,6 +195,14 @@ def partner_for(campus_key: str | None, language: str) -> str:
     return _join([partner.name for partner in partners], OR[_language(language)])
 
 
+def partner_with(campus_key: str | None, language: str) -> str:
+    """The same with its little word: "bij VDAB", "chez Actiris ou Bruxelles Formation",
+    "au VDAB, chez Actiris, chez Bruxelles Formation ou au Forem"."""
+    content = load_content()
+    campus = content.campus(campus_key) if campus_key else None
+    return _with_partners(campus.partners if campus else content.partners, _language(language))
+
+
 def content_slots(language: str, today: date | None = None) -> dict[str, str]:
     """The `c_*` slot values (declared in domain/content.yml) in this language."""
     content = load_content()
@@ -147,7 +212,7 @@ def content_slots(language: str, today: date | None = None) -> dict[str, str]:
     return {
         "c_campuses": _join([c.name(language) for c in content.campuses], AND[language]),
         "c_partners": _partners_by_region(content, language),
-        "c_partner_names": _join([p.name for p in content.partners], OR[language]),
+        "c_partner_names": _with_partners(content.partners, language),
         "c_partner_links": _lines(
             f"{p.name}{COLON[language]}{p.registration_url}" for p in content.partners
         ),
@@ -155,7 +220,7 @@ def content_slots(language: str, today: date | None = None) -> dict[str, str]:
         "c_next_info_session": _upcoming(content, content.info_sessions, language, today),
         "c_next_start": _upcoming(content, content.start_dates, language, today),
         "c_contact_email": contact.email,
-        "c_contact_phone": contact.phone,
+        "c_contact_phone": display_contact(contact.phone),
         "c_opening_hours": _pick(contact.opening_hours, language),
         "c_addresses": _addresses(content, language),
         "c_website": contact.website,
@@ -163,6 +228,14 @@ def content_slots(language: str, today: date | None = None) -> dict[str, str]:
         "c_equipment": _pick(content.equipment, language),
         "c_privacy_url": content.privacy_url,
         **retention_slots(content.retention),
+        "c_retention_leads": retention_lines(content.retention.lead_days, language),
+        "c_months": str(content.training.months),
+        "c_days": _pick(content.training.days, language),
+        "c_hours": _pick(content.training.hours, language),
+        "c_teaching_note": " ".join(
+            _pick(c.teaching_note, language) for c in content.campuses if c.teaching_note
+        ),
+        **_outcome_slots(content.outcomes, language),
     }
 
 
@@ -171,6 +244,11 @@ def retention_slots(policy: RetentionPolicy) -> dict[str, str]:
     slots = {f"c_retention_{status}_days": str(days) for status, days in policy.lead_days.items()}
     slots["c_retention_conversation_days"] = str(policy.conversation_days)
     return slots
+
+
+def unconfirmed_facts() -> list[str]:
+    """The facts marked `confirmed: false`: defaults staff still have to check."""
+    return list(load_content().unconfirmed)
 
 
 def human_date(day: date, language: str, today: date | None = None) -> str:
@@ -206,17 +284,53 @@ def _lines(items: Any) -> str:
     return "\n".join(f"• {item}" for item in items)
 
 
+def _with_partners(partners: Sequence[Partner], language: str) -> str:
+    """The partners with their little word, said once when it is the same for all
+    ("bij Actiris of Bruxelles Formation"), else for each ("au VDAB ou chez Actiris")."""
+    phrases = [p.with_phrase(language) for p in partners]
+    prefixes = {
+        phrase[: -len(p.name)].strip() for phrase, p in zip(phrases, partners, strict=True)
+        if phrase.endswith(p.name)
+    }
+    if len(prefixes) == 1 and all(ph.endswith(p.name) for ph, p in zip(phrases, partners,
+                                                                        strict=True)):
+        return f"{prefixes.pop()} {_join([p.name for p in partners], OR[language])}"
+    return _join(phrases, OR[language])
+
+
 def _partners_by_region(content: Content, language: str) -> str:
-    """"VDAB in Vlaanderen, Actiris of Bruxelles Formation in Brussel en Forem in …"."""
-    partners_per_region: dict[str, list[str]] = {}
+    """One line per region: "• In Brussel: bij Actiris of Bruxelles Formation"."""
+    partners_per_region: dict[str, list[Partner]] = {}
     for campus in content.campuses:
-        names = partners_per_region.setdefault(campus.region, [])
-        names.extend(p.name for p in campus.partners if p.name not in names)
-    phrases = [
-        f"{_join(names, OR[language])} {_pick(content.regions[region], language)}"
-        for region, names in partners_per_region.items()
-    ]
-    return _join(phrases, AND[language])
+        partners = partners_per_region.setdefault(campus.region, [])
+        partners.extend(p for p in campus.partners if p not in partners)
+    return _lines(
+        f"{_capitalised(_pick(content.regions[region], language))}{COLON[language]}"
+        f"{_with_partners(partners, language)}"
+        for region, partners in partners_per_region.items()
+    )
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _outcome_slots(outcomes: Outcomes, language: str) -> dict[str, str]:
+    """The published results as sentence parts ("1 op 2 vindt een job in de sector")."""
+    def said(kind: str, share: tuple[int, int] | None = None) -> str:
+        one, several = OUTCOMES[kind][language]
+        if share is None:
+            return one.format(p=PERCENT[language].format(p=outcomes.internship_percent))
+        n, d = share
+        text = one if n == 1 else several
+        return text.format(s=SHARE[language].format(n=n, d=d), n=n, d=d)
+
+    return {
+        "c_fact_internship": said("internship"),
+        "c_fact_hired": said("hired", outcomes.hired),
+        "c_fact_job": said("job", outcomes.job),
+        "c_fact_finished": said("finished", outcomes.finished),
+    }
 
 
 def _teaching_languages(content: Content, language: str) -> str:
@@ -299,6 +413,10 @@ class _ContentCache:
             return
         self._path, self._signature, self._content = path, signature, content
         logger.info("content loaded from %s", path)
+        if content.unconfirmed:
+            logger.warning(
+                "content %s: %d fact(s) still marked confirmed: false, please check them: %s",
+                path, len(content.unconfirmed), ", ".join(content.unconfirmed))
 
 
 def _read_yaml(path: Path) -> Any:
@@ -326,6 +444,7 @@ def parse_content(data: Any) -> Content:
             name=_string(_mapping(value, f"partners.{key}").get("name"), f"partners.{key}.name"),
             registration_url=_string(value.get("registration_url"),
                                      f"partners.{key}.registration_url"),
+            with_=_texts(value["with"], f"partners.{key}.with") if value.get("with") else {},
         )
         for key, value in _mapping(data.get("partners"), "partners").items()
     }
@@ -359,7 +478,54 @@ def parse_content(data: Any) -> Content:
         equipment=_texts(data.get("equipment"), "equipment"),
         privacy_url=_string(privacy.get("notice_url"), "privacy.notice_url"),
         retention=retention,
+        training=_training(_mapping(data.get("training"), "training")),
+        outcomes=_outcomes(_mapping(data.get("outcomes"), "outcomes")),
+        unconfirmed=tuple(_unconfirmed(data, "")),
     )
+
+
+def _training(training: dict[str, Any]) -> Training:
+    return Training(
+        months=_days(training.get("months"), "training.months"),
+        days=_texts(training.get("days"), "training.days"),
+        hours=_texts(training.get("hours"), "training.hours"),
+    )
+
+
+def _outcomes(outcomes: dict[str, Any]) -> Outcomes:
+    percent = outcomes.get("internship_percent")
+    if isinstance(percent, bool) or not isinstance(percent, int) or not 0 < percent <= 100:
+        raise ContentError("outcomes.internship_percent: expected a number from 1 to 100")
+    return Outcomes(
+        internship_percent=percent,
+        hired=_share(outcomes.get("hired_by_internship_company"),
+                     "outcomes.hired_by_internship_company"),
+        job=_share(outcomes.get("job_in_sector"), "outcomes.job_in_sector"),
+        finished=_share(outcomes.get("finished_in_a_hard_year"),
+                        "outcomes.finished_in_a_hard_year"),
+    )
+
+
+def _share(value: Any, where: str) -> tuple[int, int]:
+    """[1, 2] for "1 in 2"."""
+    if (isinstance(value, list) and len(value) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            and 0 < value[0] <= value[1]):
+        return value[0], value[1]
+    raise ContentError(f"{where}: expected two numbers like [1, 2] (for 1 in 2)")
+
+
+def _unconfirmed(value: Any, where: str) -> list[str]:
+    """The paths of every part marked `confirmed: false`."""
+    if isinstance(value, dict):
+        found = [where] if value.get("confirmed") is False else []
+        for key, item in value.items():
+            found += _unconfirmed(item, f"{where}.{key}" if where else str(key))
+        return found
+    if isinstance(value, list):
+        return [path for index, item in enumerate(value)
+                for path in _unconfirmed(item, f"{where}[{index}]")]
+    return []
 
 
 def _campus(
@@ -377,6 +543,7 @@ def _campus(
     if not taught_in or any(language not in LANGUAGES for language in taught_in):
         raise ContentError(f"{where}.teaching_languages: use nl, fr and/or en")
     address = item.get("address")
+    note = item.get("teaching_note")
     return Campus(
         key=_string(item.get("key"), f"{where}.key"),
         names=_texts(item.get("names"), f"{where}.names"),
@@ -384,6 +551,7 @@ def _campus(
         partners=tuple(partners[key] for key in partner_keys),
         teaching_languages=taught_in,
         address=_string(address, f"{where}.address") if address else None,
+        teaching_note=_texts(note, f"{where}.teaching_note") if note else {},
     )
 
 
@@ -425,8 +593,11 @@ def _string(value: Any, where: str) -> str:
 
 
 def _texts(value: Any, where: str) -> dict[str, str]:
-    """A text in each of nl, fr and en: every user-facing text exists in all three."""
-    texts = _mapping(value, where)
+    """A text in each of nl, fr and en: every user-facing text exists in all three
+    (and optionally `confirmed: true/false`, see the facts sheet's header)."""
+    texts = dict(_mapping(value, where))
+    if not isinstance(texts.pop("confirmed", True), bool):
+        raise ContentError(f"{where}.confirmed: write true or false")
     unknown = [key for key in texts if key not in LANGUAGES]
     if unknown:
         raise ContentError(
@@ -448,3 +619,9 @@ def _date(value: Any, where: str) -> date:
         return date.fromisoformat(str(value))
     except ValueError as error:
         raise ContentError(f"{where}: expected a date like 2027-01-13") from error
+
+
+def _days(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ContentError(f"{where}: expected a whole number of days")
+    return value

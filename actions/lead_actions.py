@@ -170,7 +170,8 @@ class ActionRequestHandoff(Action):
         if tracker.get_slot("handoff_consent") is not True or not contact:
             dispatcher.utter_message(response="utter_handoff_no_consent")
             keep_contact = tracker.get_slot("consent") is True
-            return cleared(["handoff_consent", REASK] + ([] if keep_contact else ["contact"]))
+            kept = [] if keep_contact else ["contact", "contact_display"]
+            return cleared(["handoff_consent", REASK, *kept])
         try:
             saved = await store.request_handoff(
                 tracker.sender_id,

@@ -6,12 +6,12 @@ from passerelle_settings import DEFAULT_LANGUAGE
 
 TEXTS: dict[str, dict[str, str]] = {
     "hiccup": {
-        "nl": "Oei, er hapert even iets bij ons 🙈 Ik heb je bericht bewaard en antwoord "
-              "zodra het weer werkt, meestal binnen een minuutje.",
-        "fr": "Oups, petit souci technique de notre côté 🙈 J'ai gardé ton message et je te "
-              "réponds dès que ça remarche, en général d'ici une minute.",
-        "en": "Oops, we're having a little hiccup on our side 🙈 I've kept your message and "
-              "I'll answer as soon as we're back, usually within a minute.",
+        "nl": "Oei, er hapert even iets bij ons 🙈 Even geduld: ik heb je bericht bewaard en "
+              "antwoord zodra het weer werkt, meestal binnen een minuutje.",
+        "fr": "Oups, petit souci technique de notre côté 🙈 Patience : j'ai gardé ton message "
+              "et je te réponds dès que ça remarche, en général d'ici une minute.",
+        "en": "Oops, a little hiccup on our side 🙈 Hang on: I've kept your message and I'll "
+              "answer as soon as we're back, usually within a minute.",
     },
     "text_only": {
         "nl": "Ik kan alleen tekst lezen 🙂 Typ je vraag gewoon in een bericht, dan help ik "
@@ -22,9 +22,9 @@ TEXTS: dict[str, dict[str, str]] = {
               "you out.",
     },
     "text_only_sticker": {
-        "nl": "Leuke sticker! 😄 Ik kan wel alleen tekst lezen. Typ gerust je vraag.",
-        "fr": "Sympa, le sticker ! 😄 Par contre je ne lis que le texte. Écris-moi ta question.",
-        "en": "Nice sticker! 😄 I can only read text though. Go ahead and type your question.",
+        "nl": "Leuke sticker! 😄 Ik kan wel alleen tekst lezen: typ gerust je vraag.",
+        "fr": "Sympa, le sticker ! 😄 Par contre, je ne lis que le texte. Écris-moi ta question.",
+        "en": "Nice sticker! 😄 I can only read text, though. Go ahead and type your question.",
     },
     "text_only_voice": {
         "nl": "Spraakberichten kan ik niet beluisteren, sorry 🙉 Typ je vraag even, dan "
@@ -69,7 +69,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "edited": {
         "nl": "Ik zie dat je een bericht hebt aangepast. Ik lees alleen nieuwe berichten, "
               "dus stuur het gerust opnieuw 🙂",
-        "fr": "Je vois que tu as modifié un message. Je ne lis que les nouveaux messages, "
+        "fr": "Je vois que tu as modifié un message. Je ne lis que les nouveaux messages : "
               "renvoie-le-moi 🙂",
         "en": "I see you edited a message. I only read new ones, so feel free to send it "
               "again 🙂",

@@ -25,7 +25,7 @@ CHECK = {
         (MOTIVATION["nl"], "7 maanden"),
         ("ja, dat lukt", "bereiken"),
         ("0470 12 34 56", "bewaren"),
-        ("ja, dat mag", "+32470123456"),
+        ("ja, dat mag", "0470 12 34 56"),
         ("klopt", "binnen 2 werkdagen"),
     ],
     "fr": [

@@ -4,8 +4,11 @@ and the form's decision between an answer and an interruption (actions/check_for
 from __future__ import annotations
 
 import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import (
+    age_out_of_range,
     looks_like_question,
     mentions_command,
     parse_age,
@@ -20,7 +23,14 @@ from actions.answers import (
     wants_to_edit,
     word_count,
 )
-from actions.check_form import Message, build_summary, check_questions, is_answer_to
+from actions.check_form import (
+    Message,
+    ValidateCheckForm,
+    build_summary,
+    check_questions,
+    is_answer_to,
+    validate_contact_text,
+)
 
 # --- first name -------------------------------------------------------------------------
 
@@ -588,10 +598,49 @@ def test_summary_and_edit_are_asked_only_after_consent() -> None:
 def test_summary_shows_the_answers_in_the_persons_language() -> None:
     values = {"first_name": "Inès", "age": 19, "campus": "liege", "situation": "job_seeker",
               "registered": "no", "experience": "none", "motivation": "x" * 300,
-              "commitment": "unsure", "contact": "ines@example.org", "check_partner": "Forem"}
+              "commitment": "unsure", "contact": "ines@example.org", "check_partner": "au Forem"}
     summary = build_summary(values, "fr")
-    assert "• Campus: Liège" in summary
-    assert "• Inscrit·e chez Forem: non" in summary
-    assert "• 7 mois à temps plein: j'hésite" in summary
+    assert "• Campus : Liège" in summary
+    assert "• Inscription au Forem : non" in summary
+    assert "• 7 mois à temps plein : j'hésite" in summary
     assert "x" * 159 + "…" in summary and "x" * 160 not in summary
     assert "• Campus: Luik" in build_summary(values, "nl")
+    # a phone is read back as the person typed it, not in E.164
+    dutch = build_summary({**values, "contact": "+32470123456", "check_partner": None}, "nl")
+    assert "• Contact: 0470 12 34 56" in dutch
+    assert "• Ingeschreven bij Forem: nee" in dutch
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("12", 12), ("j'ai 12 ans", 12), ("150", 150), ("0", 0),
+    ("19", None), ("99", None), ("2005", None), ("12 of 13", None), ("abc", None),
+])
+def test_an_age_out_of_range_is_told_apart(text: str, expected: int | None) -> None:
+    assert age_out_of_range(text) == expected
+
+
+@pytest.mark.parametrize(("text", "reask", "age"), [
+    ("12", "age_low", None), ("150", "age_high", None), ("oud genoeg", "age", None),
+    ("2005", "age", None), ("19", None, 19),
+])
+def test_an_age_out_of_range_gets_its_own_kind_reask(
+    text: str, reask: str | None, age: int | None
+) -> None:
+    tracker = Tracker("tg-1", {}, {"text": text}, [], False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    result = ValidateCheckForm().validate_age(text, dispatcher, tracker, {})
+    assert result == {"age": age, "check_reask": reask}
+    assert dispatcher.messages == []  # the re-ask is the question itself (domain/check.yml)
+
+
+def test_a_15_year_old_is_kept_and_told_the_minimum_age() -> None:
+    tracker = Tracker("tg-1", {}, {"text": "15"}, [], False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    assert ValidateCheckForm().validate_age("15", dispatcher, tracker, {})["age"] == 15
+    assert [m["response"] for m in dispatcher.messages] == ["utter_check_under_18"]
+
+
+def test_a_contact_is_kept_in_e164_and_read_back_in_the_national_format() -> None:
+    assert validate_contact_text("0470 12 34 56") == {
+        "contact": "+32470123456", "contact_display": "0470 12 34 56", "check_reask": None}
+    assert validate_contact_text("Sam@Example.org")["contact_display"] == "sam@example.org"

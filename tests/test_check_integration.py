@@ -101,7 +101,8 @@ def test_dutch_check_qualifies_and_is_saved_with_clean_values(stack: Stack) -> N
     assert "bereiken" in chat.say("ja, dat lukt")
     assert "bewaren" in chat.say("0470 12 34 56")
     summary = chat.say("ja, dat mag")
-    assert "Lotte" in summary and "Gent" in summary and "+32470123456" in summary, chat.dump()
+    # the phone read back as typed (national format); stored in E.164 (below)
+    assert "Lotte" in summary and "Gent" in summary and "0470 12 34 56" in summary, chat.dump()
     done = chat.say("klopt")
     assert "binnen 2 werkdagen" in done, chat.dump()
 
@@ -172,7 +173,8 @@ def test_english_check_commitment_no_with_stop_and_resume(stack: Stack) -> None:
     chat.say("0032 470 12 34 56")
     chat.say("yes that's fine")
     done = chat.say("all good")
-    assert "info session" in done, chat.dump()
+    # not yet, and why (the 7 months), with a way forward: a person or the check again
+    assert "full-time" in done and "Talk to a person" in done, chat.dump()
 
     lead = the_lead(stack, chat)
     points, _ = expected_score(
@@ -227,7 +229,7 @@ def test_redoing_the_check_updates_the_same_lead(stack: Stack) -> None:
 def test_short_motivation_is_nudged_once_and_the_summary_can_be_edited(stack: Stack) -> None:
     chat = Chat(stack, "nl")
     chat.talk(["ik wil me aanmelden", "Wout", "oud genoeg"])
-    assert "in cijfers" in chat.transcript[-1][1], chat.dump()  # the age re-ask
+    assert "alleen het getal" in chat.transcript[-1][1], chat.dump()  # the age re-ask
     chat.talk(["24", "Gent", "ik werk", "nee", "nog nooit"])
     assert "nog iets meer" in chat.say("voor het geld"), chat.dump()
     assert "7 maanden" in chat.say("om iets nieuws te leren"), chat.dump()  # kept as is
@@ -251,7 +253,7 @@ def test_asking_for_a_person_in_the_middle_of_the_check(stack: Stack) -> None:
     chat.talk(["I want to apply", "Mia", "20"])
     ask = chat.say("can I talk to a person?")
     assert "reach" in ask, chat.dump()
-    assert "May someone from the team contact you at mia@example.org" in chat.say(
+    assert "May someone from our team contact you at mia@example.org" in chat.say(
         "Mia@Example.org"), chat.dump()
     done = chat.say("yes")
     assert "within 2 working days" in done and "finish the questions" in done, chat.dump()

@@ -15,6 +15,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import content
+from actions.answers import display_contact
 from actions.content import (
     Campus,
     ContentError,
@@ -24,6 +25,8 @@ from actions.content import (
     human_date,
     load_content,
     partner_for,
+    partner_with,
+    unconfirmed_facts,
 )
 from actions.fallback import ActionFallback, fallback_response, fallback_streak
 
@@ -108,12 +111,73 @@ def test_a_session_today_still_counts(facts: Path) -> None:
 
 def test_partners_per_region_and_per_campus(facts: Path) -> None:
     assert content_slots("nl")["c_partners"] == (
-        "Actiris of Bruxelles Formation in Brussel, VDAB in Vlaanderen en Forem in Wallonië"
+        "• In Brussel: bij Actiris of Bruxelles Formation\n• In Vlaanderen: bij VDAB\n"
+        "• In Wallonië: bij Forem"
     )
     assert partner_for("brussels", "fr") == "Actiris ou Bruxelles Formation"
     assert partner_for("ghent", "en") == "VDAB"
     assert partner_for("other", "nl") == "VDAB, Actiris, Bruxelles Formation of Forem"
     assert partner_for(None, "en") == "VDAB, Actiris, Bruxelles Formation or Forem"
+
+
+def test_partners_take_their_own_little_word_in_french(facts: Path) -> None:
+    assert partner_with("liege", "fr") == "au Forem"
+    assert partner_with("ghent", "fr") == "au VDAB"
+    assert partner_with("brussels", "fr") == "chez Actiris ou Bruxelles Formation"
+    assert partner_with(None, "fr") == "au VDAB, chez Actiris, chez Bruxelles Formation ou au Forem"
+    assert partner_with(None, "nl") == "bij VDAB, Actiris, Bruxelles Formation of Forem"
+    assert content_slots("en")["c_partner_names"] == (
+        "with VDAB, Actiris, Bruxelles Formation or Forem")
+    assert "• En Wallonie : au Forem" in content_slots("fr")["c_partners"]
+
+
+def test_the_phone_is_shown_as_people_write_it(facts: Path) -> None:
+    assert content_slots("fr")["c_contact_phone"] == "02 000 00 00"
+    assert display_contact("+32470123456") == "0470 12 34 56"
+    assert display_contact("+33612345678") == "+33 6 12 34 56 78"
+    assert display_contact("Sam.Peeters@example.org") == "Sam.Peeters@example.org"
+
+
+def test_figures_and_training_facts_come_from_the_sheet(facts: Path) -> None:
+    nl, fr, en = (content_slots(language) for language in ("nl", "fr", "en"))
+    assert (nl["c_months"], fr["c_days"], en["c_hours"]) == (
+        "7", "du lundi au vendredi", "from 9 am to 5 pm")
+    assert nl["c_fact_internship"].startswith("93% van wie")
+    assert fr["c_fact_internship"].startswith("93 % des personnes")
+    assert fr["c_fact_hired"] == "1 sur 2 décroche un contrat dans son entreprise de stage"
+    assert fr["c_fact_job"] == "2 sur 3 trouvent un emploi dans le secteur"  # plural: agrees
+    assert en["c_fact_job"] == "2 in 3 find a job in the sector"
+    assert en["c_fact_finished"] == "more than 8 in 10 people finished the training"
+    assert nl["c_teaching_note"].startswith("In Brussel kies je een groep")
+
+
+def test_an_edited_figure_changes_every_answer_and_keeps_the_grammar(facts: Path) -> None:
+    data = yaml.safe_load(facts.read_text(encoding="utf-8"))
+    data["outcomes"]["job_in_sector"] = [1, 2]
+    data["training"]["months"] = 8
+    facts.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    touch_later(facts)
+    assert content_slots("fr")["c_fact_job"] == "1 sur 2 trouve un emploi dans le secteur"
+    assert content_slots("en")["c_fact_job"] == "1 in 2 finds a job in the sector"
+    assert content_slots("nl")["c_months"] == "8"
+
+
+def test_defaults_to_confirm_are_listed_for_staff(
+    facts: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert set(unconfirmed_facts()) >= {"training.hours", "equipment"}
+    data = yaml.safe_load(facts.read_text(encoding="utf-8"))
+    data["equipment"]["confirmed"] = True
+    data["outcomes"]["job_in_sector"] = [3, 2]
+    with pytest.raises(ContentError, match="job_in_sector"):
+        content.parse_content(data)
+    data["outcomes"]["job_in_sector"] = [2, 3]
+    assert "equipment" not in content.parse_content(data).unconfirmed
+    facts.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    touch_later(facts)
+    with caplog.at_level(logging.WARNING, logger="actions.content"):
+        assert "equipment" not in unconfirmed_facts()
+    assert "confirmed: false" in caplog.text and "training.hours" in caplog.text
 
 
 def test_campuses_are_typed(facts: Path) -> None:
@@ -173,13 +237,13 @@ def test_an_edit_applies_on_the_next_call_without_restart(facts: Path) -> None:
 
 
 def test_a_file_replaced_by_rename_is_reloaded(facts: Path) -> None:
-    assert content_slots("nl")["c_contact_phone"] == "+32 2 000 00 00"
+    assert content_slots("nl")["c_contact_phone"] == "02 000 00 00"
     data = yaml.safe_load(facts.read_text(encoding="utf-8"))
-    data["contact"]["phone"] = "+32 9 000 00 00"
+    data["contact"]["phone"] = "+32 9 210 10 10"
     replacement = facts.with_name("facts.yml.new")
     replacement.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     os.replace(replacement, facts)
-    assert content_slots("nl")["c_contact_phone"] == "+32 9 000 00 00"
+    assert content_slots("nl")["c_contact_phone"] == "09 210 10 10"
 
 
 def test_a_broken_edit_keeps_the_last_good_facts(

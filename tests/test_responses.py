@@ -205,7 +205,7 @@ def test_the_topic_menu_offers_topics_the_check_and_a_person() -> None:
 def test_privacy_and_help_mention_the_commands() -> None:
     for variation in our_responses()["utter_privacy"]:
         assert "/forget" in variation["text"]
-        assert {"{c_privacy_url}", "{c_retention_nurture_days}",
+        assert {"{c_privacy_url}", "{c_retention_leads}",
                 "{c_retention_conversation_days}"} <= set(re.findall(r"\{c_\w+\}",
                                                                      variation["text"]))
     for variation in our_responses()["utter_help"]:

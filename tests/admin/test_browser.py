@@ -503,8 +503,9 @@ def test_try_the_bot_in_french_then_log_out(context: BrowserContext, screenshots
     answer = page.locator("#chat-log .msg-bot").nth(1)
     expect(answer).to_contain_text("gratuit")
     # A button works like on Telegram: its title is shown, its payload (/start_check) sent.
-    page.locator("#chat-log .msg-bot").last.get_by_role("button", name="Faire le test").click()
-    expect(page.locator("#chat-log .msg-user").last).to_have_text("Faire le test")
+    page.locator("#chat-log .msg-bot").last.get_by_role(
+        "button", name="Faire le questionnaire").click()
+    expect(page.locator("#chat-log .msg-user").last).to_have_text("Faire le questionnaire")
     expect(page.locator("#chat-log")).to_contain_text("10 petites questions")
     page.screenshot(path=str(screenshots / "try-the-bot.png"), full_page=True)
 
