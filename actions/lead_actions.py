@@ -28,6 +28,7 @@ from actions.check_form import (
     record_funnel,
 )
 from actions.language import dominant_language
+from actions.review import on_consent_refused, on_forget
 from actions.scoring import ScoreResult, score
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class ActionSaveLead(Action):
         record_funnel("check_completed", tracker)
         if answers["consent"] is not True:
             dispatcher.utter_message(response="utter_check_no_consent")
+            await on_consent_refused(tracker.sender_id)
             # nothing personal stays behind, not even in the conversation's slots
             return cleared(CHECK_SLOTS + HELPER_SLOTS)
         lead_id = save(tracker, answers, result)
@@ -218,6 +220,7 @@ class ActionForget(Action):
         except Exception:
             log.exception("erase of %s failed", tracker.sender_id)
             raise  # Rasa then answers with its fallback; the person can ask again
+        await on_forget(tracker.sender_id)
         dispatcher.utter_message(response="utter_forget_done")
         dispatcher.utter_message(json_message=ERASE_TRACKER_PAYLOAD)
         events: list[EventType] = []

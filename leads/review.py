@@ -1,0 +1,454 @@
+"""The review inbox's data: messages the bot did not understand, masked, for staff to label.
+
+The dialogue (actions/review.py) hands over one message at a time with why it is here (the
+trigger); the text is masked before it is stored (leads/masking.py). An item stays linked to
+its conversation (`sender_id`, to open the transcript) only while the transcript exists: the
+retention job clears the link when it purges conversations, and deletes items after
+`review_days` (default 90). /forget deletes the person's items at once; items of someone who
+refused consent go at the next retention run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from leads.db import session_scope
+from leads.funnel import conversation_hash
+from leads.masking import mask
+from leads.models import ReviewItem, utcnow
+from leads.timerange import range_end, range_start
+
+log = logging.getLogger(__name__)
+
+TRIGGERS = ("fallback", "low_confidence", "reask", "handoff")
+DECISIONS = {"label": "labelled", "new_topic": "new_topic", "ignore": "ignored"}
+DEFAULT_REVIEW_DAYS = 90
+# Two normalised texts at least this similar (rapidfuzz token_sort_ratio, 0-100) are one group:
+# it ignores word order and tolerates a typo or two in short chat messages ("c combien" /
+# "cest combien"), where token_set_ratio would put "prix" with every longer message about it.
+SIMILARITY = 85
+MAX_ITEMS_GROUPED = 3000
+LABEL_RE = re.compile(r"^[a-z_]+(/[a-z_]+)?$")
+
+
+@dataclass(frozen=True)
+class ReviewMessage:
+    """One user message as the dialogue saw it (the text unmasked: masked on the way in)."""
+
+    sender_id: str
+    message_id: str
+    text: str
+    language: str
+    trigger: str
+    predicted_label: str | None = None
+    confidence: float = 0.0
+    bot_action: str | None = None
+    requested_slot: str | None = None
+    campaign: str | None = None
+    names: tuple[str, ...] = ()
+    consent_refused: bool = False
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReviewFilters:
+    language: str | None = None
+    predicted_label: str | None = None
+    campaign: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    status: str = "open"
+
+
+@dataclass
+class ReviewGroup:
+    id: int  # the smallest item id: stable while the group's items are open
+    text: str  # the most frequent (masked) wording
+    language: str
+    count: int
+    item_ids: list[int]
+    predicted_labels: dict[str, int]
+    triggers: dict[str, int]
+    requested_slots: dict[str, int]
+    campaigns: dict[str, int]
+    first_at: datetime
+    last_at: datetime
+    examples: list[str] = field(default_factory=list)  # other wordings, most frequent first
+    label: str | None = None
+    status: str = "open"
+    normalized: str = ""
+
+    @property
+    def predicted_label(self) -> str | None:
+        return max(self.predicted_labels, key=self.predicted_labels.__getitem__, default=None)
+
+
+@dataclass(frozen=True)
+class ReviewCounts:
+    to_review: int
+    reviewed_this_week: int
+
+
+@dataclass(frozen=True)
+class ReviewedExample:
+    id: int
+    text: str
+    language: str
+    label: str
+
+
+# --- the dialogue side ----------------------------------------------------------------------
+
+
+def record(message: ReviewMessage) -> bool:
+    """Store `message` for review (masked), or add its trigger to the stored one. Never raises:
+    the conversation must not suffer from the inbox. True when something was written."""
+    try:
+        return _record(message)
+    except Exception:
+        log.exception("review item (%s) not recorded", message.trigger)
+        return False
+
+
+def _record(message: ReviewMessage) -> bool:
+    if message.trigger not in TRIGGERS:
+        raise ValueError(f"unknown review trigger {message.trigger!r}")
+    conversation = conversation_hash(message.sender_id)
+    for _attempt in range(2):
+        try:
+            with session_scope(write=True) as session:
+                item = session.scalar(
+                    select(ReviewItem).where(
+                        ReviewItem.conversation == conversation,
+                        ReviewItem.message_id == message.message_id[:64],
+                    )
+                )
+                if item is None:
+                    session.add(_new_item(message, conversation))
+                    return True
+                triggers = item.triggers.split(",")
+                if message.trigger not in triggers:
+                    item.triggers = ",".join([*triggers, message.trigger])
+                if message.bot_action and not item.bot_action:
+                    item.bot_action = message.bot_action[:200]
+                item.consent_refused = item.consent_refused or message.consent_refused
+                return True
+        except IntegrityError:
+            continue  # two actions recorded the same message at once: merge into it
+    return False
+
+
+def _new_item(message: ReviewMessage, conversation: str) -> ReviewItem:
+    masked = mask(message.text, message.names)[:2000]
+    return ReviewItem(
+        conversation=conversation,
+        sender_id=message.sender_id[:128],
+        message_id=message.message_id[:64],
+        text=masked,
+        normalized=normalize(masked)[:500],
+        language=message.language[:8],
+        predicted_label=(message.predicted_label or None) and message.predicted_label[:100],
+        confidence=round(float(message.confidence), 4),
+        triggers=message.trigger,
+        bot_action=(message.bot_action or None) and message.bot_action[:200],
+        requested_slot=(message.requested_slot or None) and message.requested_slot[:64],
+        campaign=(message.campaign or None) and message.campaign[:200],
+        consent_refused=message.consent_refused,
+        at=message.at or utcnow(),
+    )
+
+
+def set_bot_action(sender_id: str, message_id: str, bot_action: str) -> int:
+    """What the bot did after a stored message, once the next message shows it."""
+    try:
+        with session_scope(write=True) as session:
+            result = session.execute(
+                update(ReviewItem)
+                .where(
+                    ReviewItem.conversation == conversation_hash(sender_id),
+                    ReviewItem.message_id == message_id[:64],
+                    ReviewItem.bot_action.is_(None),
+                )
+                .values(bot_action=bot_action[:200])
+            )
+            return result.rowcount or 0
+    except Exception:
+        log.exception("review item's bot action not recorded")
+        return 0
+
+
+def mark_consent_refused(sender_id: str) -> int:
+    """The person said no to consent: their items go at the next retention run."""
+    with session_scope(write=True) as session:
+        result = session.execute(
+            update(ReviewItem)
+            .where(ReviewItem.conversation == conversation_hash(sender_id))
+            .values(consent_refused=True)
+        )
+        return result.rowcount or 0
+
+
+def erase_conversation(sender_id: str) -> int:
+    """/forget: every item of this person, linked or not any more. Returns how many."""
+    with session_scope(write=True) as session:
+        result = session.execute(
+            delete(ReviewItem).where(
+                or_(
+                    ReviewItem.conversation == conversation_hash(sender_id),
+                    ReviewItem.sender_id == sender_id,
+                )
+            )
+        )
+        return result.rowcount or 0
+
+
+# --- retention -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewPurge:
+    deleted: int
+    unlinked: int
+
+
+def purge(
+    now: datetime, *, review_days: float, conversation_days: float, keep_sender_ids: set[str]
+) -> ReviewPurge:
+    """Delete items older than `review_days` and those of people who refused consent; clear
+    the transcript link of items whose conversation the tracker purge removes (same rule:
+    older than `conversation_days`, no lead)."""
+    with session_scope(write=True) as session:
+        deleted = (
+            session.execute(
+                delete(ReviewItem).where(
+                    or_(
+                        ReviewItem.at < now - timedelta(days=review_days),
+                        ReviewItem.consent_refused.is_(True),
+                    )
+                )
+            ).rowcount
+            or 0
+        )
+        stale = session.scalars(
+            select(ReviewItem.sender_id)
+            .where(
+                ReviewItem.sender_id.is_not(None),
+                ReviewItem.at < now - timedelta(days=conversation_days),
+            )
+            .distinct()
+        ).all()
+        doomed = [sender for sender in stale if sender not in keep_sender_ids]
+        unlinked = 0
+        for start in range(0, len(doomed), 500):
+            unlinked += (
+                session.execute(
+                    update(ReviewItem)
+                    .where(ReviewItem.sender_id.in_(doomed[start : start + 500]))
+                    .values(sender_id=None)
+                ).rowcount
+                or 0
+            )
+    return ReviewPurge(deleted, unlinked)
+
+
+def review_days() -> float:
+    """env REVIEW_RETENTION_DAYS, else `retention: review_days` of the content file, else 90."""
+    from leads.retention import _content_setting  # the retention job's own settings reader
+
+    configured = os.environ.get("REVIEW_RETENTION_DAYS") or _content_setting("review_days")
+    try:
+        days = float(configured) if configured not in (None, "") else DEFAULT_REVIEW_DAYS
+    except (TypeError, ValueError):
+        log.error("REVIEW_RETENTION_DAYS=%r is not a number of days", configured)
+        return DEFAULT_REVIEW_DAYS
+    return days if days > 0 else DEFAULT_REVIEW_DAYS
+
+
+# --- the staff side --------------------------------------------------------------------------
+
+
+def normalize(text: str) -> str:
+    """Lower case, no accents, punctuation or repeated letters: "Cééé combien ??" → "ce combien"."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = re.sub(r"\[(phone|email|name)\]", r" \1 ", plain)
+    plain = re.sub(r"[^\w\s]|_", " ", plain)
+    plain = re.sub(r"(\w)\1{2,}", r"\1", plain)
+    return " ".join(plain.split())
+
+
+def groups(filters: ReviewFilters | None = None) -> list[ReviewGroup]:
+    """Items grouped with their near-duplicates (same language), most frequent first."""
+    filters = filters or ReviewFilters()
+    with session_scope() as session:
+        items = session.scalars(
+            _filtered(select(ReviewItem), filters)
+            .order_by(ReviewItem.at.desc())
+            .limit(MAX_ITEMS_GROUPED)
+        ).all()
+    found: list[ReviewGroup] = []
+    members: dict[int, list[ReviewItem]] = {}
+    by_language: dict[str, list[ReviewGroup]] = {}
+    for item in sorted(items, key=lambda i: i.id):
+        group = _closest(by_language.get(item.language, []), item)
+        if group is None:
+            group = _group_of(item)
+            found.append(group)
+            by_language.setdefault(item.language, []).append(group)
+            members[group.id] = []
+        members[group.id].append(item)
+    for group in found:
+        _fill(group, members[group.id])
+    return sorted(found, key=lambda g: (-g.count, -g.last_at.timestamp()))
+
+
+def _closest(candidates: list[ReviewGroup], item: ReviewItem) -> ReviewGroup | None:
+    best, best_score = None, 0.0
+    for group in candidates:
+        score = fuzz.token_sort_ratio(group.normalized, item.normalized)
+        if score >= SIMILARITY and score > best_score:
+            best, best_score = group, score
+            if score == 100:
+                break
+    return best
+
+
+def _group_of(item: ReviewItem) -> ReviewGroup:
+    return ReviewGroup(
+        id=item.id,
+        text=item.text,
+        language=item.language,
+        count=0,
+        item_ids=[],
+        predicted_labels={},
+        triggers={},
+        requested_slots={},
+        campaigns={},
+        first_at=item.at,
+        last_at=item.at,
+        normalized=item.normalized,
+    )
+
+
+def _fill(group: ReviewGroup, items: list[ReviewItem]) -> None:
+    wordings: dict[str, int] = {}
+    for item in items:
+        group.item_ids.append(item.id)
+        wordings[item.text] = wordings.get(item.text, 0) + 1
+        _count(group.predicted_labels, item.predicted_label or "nlu_fallback")
+        for trigger in item.triggers.split(","):
+            _count(group.triggers, trigger)
+        if item.requested_slot:
+            _count(group.requested_slots, item.requested_slot)
+        if item.campaign:
+            _count(group.campaigns, item.campaign)
+        group.first_at = min(group.first_at, item.at)
+        group.last_at = max(group.last_at, item.at)
+    ranked = sorted(wordings, key=lambda text: -wordings[text])
+    group.count = len(items)
+    group.text, group.examples = ranked[0], ranked[1:6]
+    group.label = items[0].label
+    group.status = items[0].status
+
+
+def _count(counter: dict[str, int], key: str) -> None:
+    counter[key] = counter.get(key, 0) + 1
+
+
+def _filtered(query: Select[Any], filters: ReviewFilters) -> Select[Any]:
+    if filters.status:
+        query = query.where(ReviewItem.status == filters.status)
+    if filters.language:
+        query = query.where(ReviewItem.language == filters.language)
+    if filters.predicted_label:
+        query = query.where(ReviewItem.predicted_label == filters.predicted_label)
+    if filters.campaign:
+        query = query.where(ReviewItem.campaign == filters.campaign)
+    if filters.date_from:
+        query = query.where(ReviewItem.at >= range_start(filters.date_from))
+    if filters.date_to:
+        query = query.where(ReviewItem.at < range_end(filters.date_to))
+    return query
+
+
+class InvalidDecision(ValueError):
+    pass
+
+
+def decide(
+    item_ids: list[int],
+    decision: str,
+    *,
+    label: str | None = None,
+    note: str = "",
+    staff_id: int | None = None,
+) -> int:
+    """Label, mark as a new topic (with a note) or ignore open items. Returns how many changed."""
+    if decision not in DECISIONS:
+        raise InvalidDecision(f"decision must be one of {', '.join(DECISIONS)}")
+    if decision == "label" and not (label and LABEL_RE.match(label)):
+        raise InvalidDecision("choose a label from the list")
+    if decision == "new_topic" and not note.strip():
+        raise InvalidDecision("say in a few words what the new topic is")
+    if not item_ids:
+        return 0
+    with session_scope(write=True) as session:
+        result = session.execute(
+            update(ReviewItem)
+            .where(ReviewItem.id.in_(item_ids[:MAX_ITEMS_GROUPED]), ReviewItem.status == "open")
+            .values(
+                status=DECISIONS[decision],
+                label=label if decision == "label" else None,
+                note=note.strip()[:1000],
+                reviewed_by=staff_id,
+                reviewed_at=utcnow(),
+            )
+        )
+        return result.rowcount or 0
+
+
+def counts(now: datetime | None = None) -> ReviewCounts:
+    now = now or utcnow()
+    week_start = range_start(now.date() - timedelta(days=now.weekday()))
+    with session_scope() as session:
+        to_review = session.scalar(
+            select(func.count()).select_from(ReviewItem).where(ReviewItem.status == "open")
+        )
+        reviewed = session.scalar(
+            select(func.count())
+            .select_from(ReviewItem)
+            .where(ReviewItem.status != "open", ReviewItem.reviewed_at >= week_start)
+        )
+    return ReviewCounts(to_review=to_review or 0, reviewed_this_week=reviewed or 0)
+
+
+def predicted_labels() -> list[str]:
+    """Every predicted label in the inbox (for the filter)."""
+    with session_scope() as session:
+        found = session.scalars(
+            select(ReviewItem.predicted_label)
+            .where(ReviewItem.predicted_label.is_not(None))
+            .distinct()
+        ).all()
+    return sorted(found)
+
+
+def reviewed_examples() -> list[ReviewedExample]:
+    """Every labelled item, oldest first (`make learn` splits and writes them)."""
+    with session_scope() as session:
+        items = session.scalars(
+            select(ReviewItem)
+            .where(ReviewItem.status == "labelled", ReviewItem.label.is_not(None))
+            .order_by(ReviewItem.id)
+        ).all()
+        return [ReviewedExample(i.id, i.text, i.language, i.label or "") for i in items]
