@@ -34,7 +34,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export RASA_AUTH_TOKEN ADMIN_SECRET_KEY FUNNEL_SALT TELEGRAM_BOT_TOKEN
 
-.PHONY: help run test train chat lint eval-nlu eval-langid eval-dialogue bench migrate venvs clean
+.PHONY: help run test train chat lint eval-nlu eval-langid eval-dialogue bench migrate venvs clean learn
 help:
 	@echo "make run          start Rasa, the action server, the dashboard and the Telegram bot"
 	@echo "make chat         chat with the bot in this terminal (LANG=fr for a French Telegram user)"
@@ -44,6 +44,7 @@ help:
 	@echo "make eval-langid  language-identification accuracy (DATA=file.jsonl)"
 	@echo "make eval-dialogue  whole conversations of personas (SET=dev|heldout), per kind"
 	@echo "make bench        load test of the whole stack (fake Telegram -> bot -> Rasa -> actions -> DB)"
+	@echo "make learn        learn from the review inbox's labelled messages (installs only if no language drops)"
 	@echo "make lint         ruff"
 
 # --- environments -----------------------------------------------------------------------
@@ -80,6 +81,11 @@ var/secrets.env:
 # --- model -------------------------------------------------------------------------------
 train: venvs
 	@$(PY) tools/model.py train
+
+# Labelled messages of the review inbox -> nlu/reviewed_<lang>.yml + a candidate model, installed
+# only if no language's macro-F1 drops on the held-out sets (tools/learn.py); last line learn=...
+learn: venvs train migrate
+	@$(PY) tools/learn.py
 
 migrate: $(VENV)/.installed
 	@$(PY) -m leads migrate
