@@ -157,7 +157,10 @@ function setupReview(list) {
     const group = groups[current];
     if (event.key === "j") { select(current + 1); }
     else if (event.key === "k") { select(current - 1); }
-    else if (event.key === "l" && group) { group.querySelector(".label-input")?.focus(); }
+    else if (event.key === "l" && group) {
+      const input = group.querySelector(".label-input");
+      if (input) { input.focus(); input.select(); }  // typing replaces the bot's guess
+    }
     else if (event.key === "n" && group) { group.querySelector(".topic-input")?.focus(); }
     else if (event.key === "i" && group) { group.querySelector(".review-ignore")?.requestSubmit(); }
     else { return; }

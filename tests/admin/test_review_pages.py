@@ -166,3 +166,15 @@ def test_understanding_over_time(staff_client: TestClient) -> None:
     assert '<svg class="chart"' in html
     assert re.search(r'data-question="campus".*?>1 / 1 ', html, re.S)
     assert "c combien la formation" in html.split('id="top-topics"')[1]
+
+
+def test_erasing_a_lead_erases_its_review_items(admin_client: TestClient) -> None:
+    from tests.leads.helpers import lead_input
+
+    lead_id = repository.save_lead(lead_input("tg-1")).lead_id
+    seed()  # tg-1 said "cest combien la formation"
+    admin_client.post(
+        f"/leads/{lead_id}/erase", data={"confirm": "ERASE", "csrf_token": admin_client.csrf}
+    )
+    texts = [g.text for g in review.groups()]
+    assert "cest combien la formation" not in texts and len(texts) == 4
