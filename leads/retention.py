@@ -55,8 +55,12 @@ def purge(
     purged = purge_trackers(conversation_days, keep, now=now, url=tracker_url)
     from leads import review  # the review inbox follows the transcripts it links to
 
-    review.purge(now, review_days=review.review_days(), conversation_days=conversation_days,
-                 keep_sender_ids=keep)
+    review.purge(
+        now,
+        review_days=review.review_days(),
+        conversation_days=conversation_days,
+        keep_sender_ids=keep,
+    )
     log.info("retention: %d nurture leads erased, %d conversations purged", erased, purged)
     return PurgeReport(erased, purged, nurture_days, conversation_days)
 
