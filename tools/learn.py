@@ -88,6 +88,7 @@ class Report:
     model: str = ""
     candidate: str = ""
     reloaded: list[str] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
 
 
 def _now() -> str:
@@ -135,6 +136,7 @@ class Plan:
     train: dict[str, dict[str, tuple[str, str]]]  # lang -> key -> (label, text)
     new_heldout: list[dict[str, str]]
     new_train: dict[str, int]
+    skipped: dict[str, int] = field(default_factory=dict)  # why some were not taken
 
     def changed(self) -> bool:
         return bool(self.new_heldout) or any(self.new_train.values())
@@ -161,17 +163,13 @@ def plan(project: Project, examples: list[Any], labels: frozenset[str]) -> Plan:
     heldout_count = len(real)
     new_heldout: list[dict[str, str]] = []
     new_train: dict[str, int] = defaultdict(int)
+    skipped: dict[str, int] = defaultdict(int)
     for example in examples:
         text, lang = clean(example.text), example.language
         k = key(text)
-        if (
-            lang not in LANGUAGES
-            or example.label not in labels
-            or not k
-            or k in written
-            or k in train[lang]
-            or (lang, k) in heldout_keys
-        ):
+        reason = _skip_reason(example.label, lang, k, labels, written, train, heldout_keys)
+        if reason:
+            skipped[reason] += 1
             continue
         known += 1
         if (heldout_count + 1) * HELDOUT_EVERY <= known:
@@ -181,7 +179,25 @@ def plan(project: Project, examples: list[Any], labels: frozenset[str]) -> Plan:
         else:
             train[lang][k] = (example.label, text)
             new_train[lang] += 1
-    return Plan(dict(train), new_heldout, dict(new_train))
+    return Plan(dict(train), new_heldout, dict(new_train), dict(skipped))
+
+
+def _skip_reason(
+    label: str,
+    lang: str,
+    text_key: str,
+    labels: frozenset[str],
+    written: set[str],
+    train: dict[str, dict[str, tuple[str, str]]],
+    heldout_keys: set[tuple[str, str]],
+) -> str | None:
+    if lang not in LANGUAGES or label not in labels or not text_key:
+        return "not a known language or label"
+    if text_key in written:
+        return "already in the training data"
+    if text_key in train[lang] or (lang, text_key) in heldout_keys:
+        return "learnt before or in a test set"
+    return None
 
 
 def write_reviewed(folder: Path, train: dict[str, dict[str, tuple[str, str]]]) -> list[Path]:
@@ -324,12 +340,14 @@ def learn(project: Project, report: Report, *, tolerance: float = 0.0) -> Report
         with project.real_heldout.open("a", encoding="utf-8") as out:
             for case in steps.new_heldout:
                 out.write(json.dumps(case, ensure_ascii=False) + "\n")
+    report.skipped = steps.skipped
     if not any(steps.new_train.values()):
         report.status = "nothing_to_learn"
-        report.reason = "No new labelled messages to learn from" + (
-            " (the new ones went to the test set)."
-            if steps.new_heldout
-            else ": label some in the review inbox first."
+        skipped = ", ".join(f"{n} {why}" for why, n in steps.skipped.items())
+        report.reason = (
+            "No new labelled messages to learn from"
+            + (" (the new ones went to the test set)" if steps.new_heldout else "")
+            + (f"; left out: {skipped}." if skipped else ": label some in the review inbox.")
         )
         return report
     files = project.heldout_files()
