@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -83,7 +83,7 @@ class ReviewGroup:
     campaigns: dict[str, int]
     first_at: datetime
     last_at: datetime
-    examples: list[str] = field(default_factory=list)  # other wordings, most frequent first
+    examples: list[str] = field(default_factory=list)  # every other wording, most frequent first
     label: str | None = None
     status: str = "open"
     normalized: str = ""
@@ -300,11 +300,12 @@ def groups(filters: ReviewFilters | None = None) -> list[ReviewGroup]:
     members: dict[int, list[ReviewItem]] = {}
     by_language: dict[str, list[ReviewGroup]] = {}
     for item in sorted(items, key=lambda i: i.id):
-        group = _closest(by_language.get(item.language, []), item)
+        candidates = by_language.setdefault(item.language, [])
+        group = _closest(candidates, item)
         if group is None:
             group = _group_of(item)
             found.append(group)
-            by_language.setdefault(item.language, []).append(group)
+            candidates.append(group)
             members[group.id] = []
         members[group.id].append(item)
     for group in found:
@@ -313,14 +314,17 @@ def groups(filters: ReviewFilters | None = None) -> list[ReviewGroup]:
 
 
 def _closest(candidates: list[ReviewGroup], item: ReviewItem) -> ReviewGroup | None:
-    best, best_score = None, 0.0
-    for group in candidates:
-        score = fuzz.token_sort_ratio(group.normalized, item.normalized)
-        if score >= SIMILARITY and score > best_score:
-            best, best_score = group, score
-            if score == 100:
-                break
-    return best
+    """The most similar group, if similar enough (rapidfuzz compares in C: 3000 items in
+    well under a second)."""
+    if not candidates:
+        return None
+    best = process.extractOne(
+        item.normalized,
+        [group.normalized for group in candidates],
+        scorer=fuzz.token_sort_ratio,
+        score_cutoff=SIMILARITY,
+    )
+    return candidates[best[2]] if best else None
 
 
 def _group_of(item: ReviewItem) -> ReviewGroup:
@@ -356,7 +360,7 @@ def _fill(group: ReviewGroup, items: list[ReviewItem]) -> None:
         group.last_at = max(group.last_at, item.at)
     ranked = sorted(wordings, key=lambda text: -wordings[text])
     group.count = len(items)
-    group.text, group.examples = ranked[0], ranked[1:6]
+    group.text, group.examples = ranked[0], ranked[1:]
     group.label = items[0].label
     group.status = items[0].status
 

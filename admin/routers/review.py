@@ -148,7 +148,7 @@ class Group(BaseModel):
     )
     requested_slots: dict[str, int] = Field(description="The check question pending, if any")
     campaigns: dict[str, int]
-    examples: list[str] = Field(description="Other wordings in the group")
+    examples: list[str] = Field(description="Every other wording in the group")
     status: str
     label: str | None
     first_at: Any
