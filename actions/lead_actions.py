@@ -170,6 +170,8 @@ class ActionRequestHandoff(Action):
         contact = tracker.get_slot("contact")
         if tracker.get_slot("handoff_consent") is not True or not contact:
             dispatcher.utter_message(response="utter_handoff_no_consent")
+            if tracker.get_slot("handoff_consent") is False:
+                await on_consent_refused(tracker.sender_id)
             keep_contact = tracker.get_slot("consent") is True
             return cleared(["handoff_consent", REASK] + ([] if keep_contact else ["contact"]))
         from leads.repository import request_handoff  # the database layer, loaded when used

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from actions import review as collect
 from actions.check_form import ValidateCheckForm
 from actions.fallback import ActionFallback
-from actions.lead_actions import ActionForget
+from actions.lead_actions import ActionForget, ActionSaveLead
 from leads.db import dispose_engines, session_scope
 from leads.funnel import reset_salt_cache
 from leads.migrate import upgrade
@@ -227,3 +227,17 @@ def test_turns_read_the_pending_question_and_what_followed() -> None:
         ("hey", None, None, ("utter_greet", "check_form")),
         ("Tom", "first_name", "check_form", ("check_form",)),
     ]
+
+
+async def test_a_refused_consent_sends_the_persons_items_at_the_next_purge() -> None:
+    from leads.retention import purge
+
+    events = [user("wesh", "nlu_fallback", 0.3)]
+    await ActionFallback().run(CollectingDispatcher(), tracker(events), {})
+    refused = tracker(events, consent=False, first_name="Mo", age="20")
+    dispatcher = CollectingDispatcher()
+    await ActionSaveLead().run(dispatcher, refused, {})
+    assert dispatcher.messages[0]["response"] == "utter_check_no_consent"
+    assert [i.consent_refused for i in items()] == [True]
+    purge()
+    assert items() == []

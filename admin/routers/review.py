@@ -111,6 +111,7 @@ def decide_form(
 def learn_button(request: Request, user: StaffRow = Depends(require_admin)) -> Response:
     started = learning.start(actor=user.email)
     if started:
+        repository.audit(f"staff:{user.id}", "learning started")
         flash(
             request,
             "Learning started: training and comparing take a few minutes. "

@@ -178,3 +178,19 @@ def test_erasing_a_lead_erases_its_review_items(admin_client: TestClient) -> Non
     )
     texts = [g.text for g in review.groups()]
     assert "cest combien la formation" not in texts and len(texts) == 4
+
+
+def test_an_admin_starts_learning_and_sees_the_report(admin_client: TestClient) -> None:
+    import time
+
+    from admin import learning
+
+    response = admin_client.post("/review/learn", data={"csrf_token": admin_client.csrf})
+    assert response.status_code == 303 and response.headers["location"] == "/review/learn"
+    deadline = time.monotonic() + 60
+    while learning.running() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    page = admin_client.get("/review/learn", headers=HTML).text
+    assert "Nothing new to learn" in page, learning.log_tail()
+    assert "label some in the review inbox" in page
+    assert [a.action for a in repository.list_audit()][:1] == ["learning started"]
