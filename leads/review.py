@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from leads.db import session_scope
 from leads.funnel import conversation_hash
 from leads.masking import mask
-from leads.models import ReviewItem, utcnow
+from leads.models import Lead, ReviewItem, utcnow
 from leads.timerange import range_end, range_start
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,7 @@ class ReviewGroup:
     label: str | None = None
     status: str = "open"
     normalized: str = ""
+    sender_ids: list[str] = field(default_factory=list)  # the linked conversations
 
     @property
     def predicted_label(self) -> str | None:
@@ -348,6 +349,8 @@ def _fill(group: ReviewGroup, items: list[ReviewItem]) -> None:
     wordings: dict[str, int] = {}
     for item in items:
         group.item_ids.append(item.id)
+        if item.sender_id and item.sender_id not in group.sender_ids:
+            group.sender_ids.append(item.sender_id)
         wordings[item.text] = wordings.get(item.text, 0) + 1
         _count(group.predicted_labels, item.predicted_label or "nlu_fallback")
         for trigger in item.triggers.split(","):
@@ -434,6 +437,17 @@ def counts(now: datetime | None = None) -> ReviewCounts:
             .where(ReviewItem.status != "open", ReviewItem.reviewed_at >= week_start)
         )
     return ReviewCounts(to_review=to_review or 0, reviewed_this_week=reviewed or 0)
+
+
+def lead_ids(sender_ids: list[str]) -> dict[str, int]:
+    """The leads of these conversations (their page shows the transcript)."""
+    if not sender_ids:
+        return {}
+    with session_scope() as session:
+        rows = session.execute(
+            select(Lead.sender_id, Lead.id).where(Lead.sender_id.in_(sender_ids[:5000]))
+        ).all()
+    return {sender: lead_id for sender, lead_id in rows}
 
 
 def predicted_labels() -> list[str]:

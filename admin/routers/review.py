@@ -63,9 +63,11 @@ def apply_decision(item_ids: list[int], decision: str, label: str, note: str, st
 def inbox(request: Request, user: StaffRow = Depends(current_user)) -> Response:
     filters = filters_from(request.query_params)
     found = review.groups(filters)
+    shown = found[:MAX_GROUPS_SHOWN]
     params = {k: v for k, v in request.query_params.items() if v}
     context = {
-        "groups": found[:MAX_GROUPS_SHOWN],
+        "groups": shown,
+        "leads": review.lead_ids([s for g in shown for s in g.sender_ids]),
         "groups_total": len(found),
         "counts": review.counts(),
         "filters": filters,

@@ -194,3 +194,18 @@ def test_an_admin_starts_learning_and_sees_the_report(admin_client: TestClient) 
     assert "Nothing new to learn" in page, learning.log_tail()
     assert "label some in the review inbox" in page
     assert [a.action for a in repository.list_audit()][:1] == ["learning started"]
+
+
+def test_a_group_links_to_the_lead_of_its_conversation(staff_client: TestClient) -> None:
+    from tests.leads.helpers import lead_input
+
+    lead_id = repository.save_lead(lead_input("tg-3")).lead_id
+    seed()  # tg-3 wrote the message with a phone number
+    html = staff_client.get("/review", headers=HTML).text
+    assert f'<a href="/leads/{lead_id}">lead {lead_id}</a>' in html
+
+
+def test_the_api_never_shows_chat_ids(client: TestClient, accounts) -> None:
+    seed()
+    body = client.get("/api/review/groups", headers=token_header(client)).text
+    assert "tg-" not in body
