@@ -13,13 +13,13 @@ import pytest
 import yaml
 from sqlalchemy import delete
 
-from leads import review
+from leads import review, review_inbox
 from leads.db import dispose_engines, session_scope
 from leads.funnel import reset_salt_cache
 from leads.labels import label_names
 from leads.migrate import upgrade
 from leads.models import ReviewItem
-from tools import learn
+from tools import learn, learn_data
 from tools import model as models
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,7 +140,7 @@ def lead_store(tmp_path, monkeypatch) -> Iterator[str]:
     dispose_engines()
 
 
-def tiny_project(root: Path) -> learn.Project:
+def tiny_project(root: Path) -> learn_data.Project:
     (root / "domain").mkdir(parents=True)
     (root / "nlu").mkdir()
     (root / "stories").mkdir()
@@ -155,7 +155,7 @@ def tiny_project(root: Path) -> learn.Project:
             json.dumps({"text": t, "label": label, "lang": "en"}) + "\n" for t, label in HELDOUT
         )
     )
-    return learn.Project(root)
+    return learn_data.Project(root)
 
 
 def label(texts: list[str], label_name: str, language: str = "en") -> None:
@@ -169,13 +169,14 @@ def label(texts: list[str], label_name: str, language: str = "en") -> None:
                 trigger="fallback",
             )
         )
-    ids = [item_id for group in review.groups() for item_id in group.item_ids]
-    review.decide(ids, "label", label=label_name)
+    ids = [item_id for group in review_inbox.groups() for item_id in group.item_ids]
+    review_inbox.decide(ids, "label", label=label_name)
 
 
-def examples(pairs: list[tuple[str, str, str]]) -> list[review.ReviewedExample]:
+def examples(pairs: list[tuple[str, str, str]]) -> list[review_inbox.ReviewedExample]:
     return [
-        review.ReviewedExample(n, text, lang, lab) for n, (text, lang, lab) in enumerate(pairs, 1)
+        review_inbox.ReviewedExample(n, text, lang, lab)
+        for n, (text, lang, lab) in enumerate(pairs, 1)
     ]
 
 
@@ -189,20 +190,20 @@ def test_every_fifth_new_example_goes_to_the_held_out_set_and_the_rest_is_dedupl
         ("hello", "en", "greet"),  # already in nlu/
         ("c combien", "fr", "not_a_label"),
     ]
-    steps = learn.plan(project, examples(pairs), label_names())
+    steps = learn_data.plan(project, examples(pairs), label_names())
     assert [c["text"] for c in steps.new_heldout] == ["how much is it 4"]
     assert steps.new_train == {"en": 8}
-    written = learn.write_reviewed(project.nlu, steps.train)
+    written = learn_data.write_reviewed(project.nlu, steps.train)
     assert [p.name for p in written] == ["reviewed_en.yml"]
-    found = learn.read_nlu_examples(written[0])
+    found = learn_data.read_nlu_examples(written[0])
     assert len(found) == 8 and {lab for lab, _t in found} == {"faq/cost"}
     # learnt before: the next run does not take them again
-    again = learn.plan(project, examples(pairs), label_names())
+    again = learn_data.plan(project, examples(pairs), label_names())
     assert again.new_train == {} and len(again.train["en"]) == 8
 
 
 def test_masks_never_read_as_rasa_entities() -> None:
-    assert learn.clean("bel [phone](gsm)\nok") == "bel [phone] (gsm) ok"
+    assert learn_data.clean("bel [phone](gsm)\nok") == "bel [phone] (gsm) ok"
 
 
 @pytest.mark.trains
@@ -220,7 +221,7 @@ def test_a_bad_reviewed_file_is_refused_and_a_good_one_installed(tmp_path, lead_
     assert report.scores["en"]["candidate"] < report.scores["en"]["current"]
     assert not list(project.nlu.glob("reviewed_*.yml"))
     assert sorted(p.name for p in project.models.glob("*.tar.gz")) == [current.name]
-    assert len(learn.read_jsonl(project.real_heldout)) == 2  # every fifth of 12, kept
+    assert len(learn_data.read_jsonl(project.real_heldout)) == 2  # every fifth of 12, kept
 
     with session_scope(write=True) as session:  # start again with right labels
         session.execute(delete(ReviewItem))
@@ -233,7 +234,7 @@ def test_a_bad_reviewed_file_is_refused_and_a_good_one_installed(tmp_path, lead_
         f"passerelle-{models.data_hash(project.root)}.tar.gz"
     )
     assert [p.name for p in project.nlu.glob("reviewed_*.yml")] == ["reviewed_en.yml"]
-    assert len(learn.read_nlu_examples(project.reviewed_file("en"))) == 4
+    assert len(learn_data.read_nlu_examples(project.reviewed_file("en"))) == 4
 
 
 def test_make_learn_without_a_model_says_what_to_do(tmp_path, lead_store) -> None:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from admin import learning
 from admin.security import current_user, require_admin
 from admin.web import flash, query_string, redirect, render
-from leads import repository, review
+from leads import repository, review_inbox
 from leads.labels import all_labels, label_names
 from leads.models import LANGUAGES
 from leads.repository import StaffRow
@@ -28,10 +28,10 @@ Decision = Literal["label", "new_topic", "ignore"]
 STATUS_CHOICES = ("open", "labelled", "new_topic", "ignored")
 
 
-def filters_from(params: Any) -> review.ReviewFilters:
+def filters_from(params: Any) -> review_inbox.ReviewFilters:
     language = params.get("language")
     status = params.get("status")
-    return review.ReviewFilters(
+    return review_inbox.ReviewFilters(
         language=language if language in LANGUAGES else None,
         predicted_label=(params.get("predicted_label") or "").strip()[:100] or None,
         campaign=(params.get("campaign") or "").strip()[:200] or None,
@@ -49,11 +49,13 @@ def _date(value: str | None) -> date | None:
 
 
 def apply_decision(item_ids: list[int], decision: str, label: str, note: str, staff_id: int) -> int:
-    """Validate against the label list, then record; raises review.InvalidDecision."""
+    """Validate against the label list, then record; raises review_inbox.InvalidDecision."""
     label = label.strip()
     if decision == "label" and label not in label_names():
-        raise review.InvalidDecision(f"“{label}” is not a label: choose one from the list.")
-    return review.decide(item_ids, decision, label=label or None, note=note, staff_id=staff_id)
+        raise review_inbox.InvalidDecision(f"“{label}” is not a label: choose one from the list.")
+    return review_inbox.decide(
+        item_ids, decision, label=label or None, note=note, staff_id=staff_id
+    )
 
 
 # --- pages -----------------------------------------------------------------------------------
@@ -62,21 +64,21 @@ def apply_decision(item_ids: list[int], decision: str, label: str, note: str, st
 @router.get("/review", response_class=HTMLResponse)
 def inbox(request: Request, user: StaffRow = Depends(current_user)) -> Response:
     filters = filters_from(request.query_params)
-    found = review.groups(filters)
+    found = review_inbox.groups(filters)
     shown = found[:MAX_GROUPS_SHOWN]
     params = {k: v for k, v in request.query_params.items() if v}
     context = {
         "groups": shown,
-        "leads": review.lead_ids([s for g in shown for s in g.sender_ids]),
+        "leads": review_inbox.lead_ids([s for g in shown for s in g.sender_ids]),
         "groups_total": len(found),
-        "counts": review.counts(),
+        "counts": review_inbox.counts(),
         "filters": filters,
         "params": params,
         "back": "/review" + query_string(params),
         "labels": all_labels(),
         "languages": LANGUAGES,
         "statuses": STATUS_CHOICES,
-        "predicted_labels": review.predicted_labels(),
+        "predicted_labels": review_inbox.predicted_labels(),
         "campaigns": repository.list_campaigns(),
         "learn": learning.latest_report(),
     }
@@ -189,10 +191,12 @@ def api_groups(
     status: Literal[STATUS_CHOICES] = "open",  # type: ignore[valid-type]
 ) -> list[Group]:
     """Near-duplicate messages grouped (same language), most frequent first."""
-    filters = review.ReviewFilters(language, predicted_label, campaign, date_from, date_to, status)
+    filters = review_inbox.ReviewFilters(
+        language, predicted_label, campaign, date_from, date_to, status
+    )
     return [
         Group.model_validate({**g.__dict__, "predicted_label": g.predicted_label})
-        for g in review.groups(filters)
+        for g in review_inbox.groups(filters)
     ]
 
 
@@ -201,14 +205,14 @@ def api_decide(body: DecisionIn, user: StaffRow = Depends(current_user)) -> Deci
     """Decide for open items (usually a group's `item_ids`); reviewed ones are left alone."""
     try:
         changed = apply_decision(body.item_ids, body.decision, body.label, body.note, user.id)
-    except review.InvalidDecision as error:
+    except review_inbox.InvalidDecision as error:
         raise HTTPException(422, str(error)) from None
     return DecisionOut(changed=changed)
 
 
 @api_router.get("/counts", response_model=Counts, summary="To review, reviewed this week")
 def api_counts() -> Counts:
-    counts = review.counts()
+    counts = review_inbox.counts()
     return Counts(to_review=counts.to_review, reviewed_this_week=counts.reviewed_this_week)
 
 

@@ -6,7 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from leads import repository, review, understanding
+from leads import repository, review, review_inbox, understanding
 from leads.models import utcnow
 
 HTML = {"accept": "text/html"}
@@ -75,7 +75,7 @@ def test_the_inbox_groups_counts_filters_and_masks(staff_client: TestClient) -> 
 
 def test_a_group_is_labelled_marked_new_or_ignored_from_the_forms(staff_client: TestClient) -> None:
     seed()
-    [first, *_rest] = review.groups()
+    [first, *_rest] = review_inbox.groups()
     form = {
         "csrf_token": staff_client.csrf,
         "item_ids": ",".join(map(str, first.item_ids)),
@@ -96,7 +96,7 @@ def test_a_group_is_labelled_marked_new_or_ignored_from_the_forms(staff_client: 
         data={**form, "item_ids": "4", "decision": "new_topic", "note": "bus vers le campus"},
     )
     staff_client.post("/review/decide", data={**form, "item_ids": "5", "decision": "ignore"})
-    assert review.counts() == review.ReviewCounts(to_review=1, reviewed_this_week=5)
+    assert review_inbox.counts() == review_inbox.ReviewCounts(to_review=1, reviewed_this_week=5)
     labelled = staff_client.get("/review", params={"status": "labelled"}, headers=HTML).text
     assert "<code>faq/cost</code>" in labelled
 
@@ -176,7 +176,7 @@ def test_erasing_a_lead_erases_its_review_items(admin_client: TestClient) -> Non
     admin_client.post(
         f"/leads/{lead_id}/erase", data={"confirm": "ERASE", "csrf_token": admin_client.csrf}
     )
-    texts = [g.text for g in review.groups()]
+    texts = [g.text for g in review_inbox.groups()]
     assert "cest combien la formation" not in texts and len(texts) == 4
 
 

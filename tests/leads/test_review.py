@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from leads import review
+from leads import review, review_inbox
 from leads.db import session_scope
 from leads.masking import mask
 from leads.models import ReviewItem, utcnow
@@ -184,24 +184,27 @@ def test_near_duplicates_are_grouped_with_a_count_most_frequent_first(db_url) ->
     for number, text in enumerate(texts):
         review.record(message(text, sender=f"tg-{number}"))
     review.record(message("c combien la formation", sender="tg-nl", language="nl"))
-    found = review.groups(review.ReviewFilters(language="fr"))
+    found = review_inbox.groups(review_inbox.ReviewFilters(language="fr"))
     assert [g.count for g in found] == [4, 2, 1]
     assert found[0].text in texts[:4] and found[2].text == "hein"
     assert len(found[0].item_ids) == 4 and found[0].predicted_label == "faq/cost"
-    assert review.groups(review.ReviewFilters(language="nl"))[0].count == 1
+    assert review_inbox.groups(review_inbox.ReviewFilters(language="nl"))[0].count == 1
 
 
 def test_filters_by_label_campaign_and_date(db_url) -> None:
     review.record(message("un", message_id="1", campaign="a", predicted_label="greet"))
     review.record(message("deux", message_id="2", campaign="b", at=utcnow() - timedelta(days=5)))
-    assert [g.text for g in review.groups(review.ReviewFilters(campaign="a"))] == ["un"]
-    assert [g.text for g in review.groups(review.ReviewFilters(predicted_label="faq/cost"))] == [
-        "deux"
-    ]
-    today = utcnow().date()
-    assert [g.text for g in review.groups(review.ReviewFilters(date_from=today))] == ["un"]
+    assert [g.text for g in review_inbox.groups(review_inbox.ReviewFilters(campaign="a"))] == ["un"]
     assert [
-        g.text for g in review.groups(review.ReviewFilters(date_to=today - timedelta(days=3)))
+        g.text for g in review_inbox.groups(review_inbox.ReviewFilters(predicted_label="faq/cost"))
+    ] == ["deux"]
+    today = utcnow().date()
+    assert [g.text for g in review_inbox.groups(review_inbox.ReviewFilters(date_from=today))] == [
+        "un"
+    ]
+    assert [
+        g.text
+        for g in review_inbox.groups(review_inbox.ReviewFilters(date_to=today - timedelta(days=3)))
     ] == ["deux"]
 
 
@@ -209,16 +212,16 @@ def test_decisions_label_new_topic_and_ignore_and_the_counts(db_url) -> None:
     for number in range(4):
         review.record(message(f"texte {number}", message_id=str(number)))
     ids = [i.id for i in stored()]
-    assert review.decide(ids[:2], "label", label="faq/cost") == 2
-    assert review.decide(ids[2:3], "new_topic", note="parking près du campus") == 1
-    with pytest.raises(review.InvalidDecision):
-        review.decide(ids[3:], "new_topic", note=" ")
-    with pytest.raises(review.InvalidDecision):
-        review.decide(ids[3:], "label", label="Faq cost; drop")
-    assert review.counts() == review.ReviewCounts(to_review=1, reviewed_this_week=3)
-    assert review.decide(ids[3:], "ignore") == 1
-    assert review.decide(ids[:1], "ignore") == 0  # already reviewed
-    examples = review.reviewed_examples()
+    assert review_inbox.decide(ids[:2], "label", label="faq/cost") == 2
+    assert review_inbox.decide(ids[2:3], "new_topic", note="parking près du campus") == 1
+    with pytest.raises(review_inbox.InvalidDecision):
+        review_inbox.decide(ids[3:], "new_topic", note=" ")
+    with pytest.raises(review_inbox.InvalidDecision):
+        review_inbox.decide(ids[3:], "label", label="Faq cost; drop")
+    assert review_inbox.counts() == review_inbox.ReviewCounts(to_review=1, reviewed_this_week=3)
+    assert review_inbox.decide(ids[3:], "ignore") == 1
+    assert review_inbox.decide(ids[:1], "ignore") == 0  # already reviewed
+    examples = review_inbox.reviewed_examples()
     assert [(e.text, e.label) for e in examples] == [
         ("texte 0", "faq/cost"),
         ("texte 1", "faq/cost"),
