@@ -249,7 +249,8 @@ REVIEW_STATUSES = ("open", "labelled", "new_topic", "ignored")
 
 
 class ReviewItem(Base):
-    """A message the bot did not understand, masked, for staff to label (leads/review.py)."""
+    """A message the bot did not understand, masked, for staff to label (leads/review.py
+    records it, leads/review_inbox.py groups and labels it)."""
 
     __tablename__ = "review_items"
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python tools/learn.py [--actor EMAIL] [--root DIR]
 
-1. The labelled messages (masked, leads/review.py) that are new (not yet in the reviewed
+1. The labelled messages (masked, leads/review_inbox.py) that are new (not yet in the reviewed
    files or the real held-out set, nor already in nlu/) are split: every fifth goes to the
    growing held-out set tests/data/nlu_real_heldout.jsonl (written whatever happens: it is
    test data), the others join the training examples of nlu/reviewed_<lang>.yml.

@@ -1,5 +1,5 @@
-"""The review inbox's data (leads/review.py, leads/masking.py): masking, merging, grouping,
-decisions, erasure and retention, on SQLite and PostgreSQL."""
+"""The review inbox's data (leads/review.py, leads/review_inbox.py, leads/masking.py):
+masking, merging, grouping, decisions, erasure and retention, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
