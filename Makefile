@@ -38,7 +38,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export RASA_AUTH_TOKEN ADMIN_SECRET_KEY FUNNEL_SALT TELEGRAM_BOT_TOKEN
 
-.PHONY: help check-python check-python-rasa run test train chat lint eval-nlu eval-langid eval-dialogue bench migrate venvs clean \
+.PHONY: help check-python check-python-rasa run test train chat lint eval-nlu eval-langid eval-dialogue bench migrate venvs clean learn \
 	screenshots
 help:
 	@echo "make run          start Rasa, the action server, the dashboard and the Telegram bot"
@@ -51,6 +51,7 @@ help:
 	@echo "make bench        load test of the whole stack (fake Telegram -> bot -> Rasa -> actions -> DB)"
 	@echo "make lint         ruff (lint and format check) and mypy (types)"
 	@echo "make screenshots  refresh docs/screenshots/*.png (the browser tests, writing there)"
+	@echo "make learn        learn from the review inbox's labelled messages (installs only if no language drops)"
 
 # --- environments -----------------------------------------------------------------------
 check-python:
@@ -92,6 +93,11 @@ var/secrets.env:
 # --- model -------------------------------------------------------------------------------
 train: venvs
 	@$(PY) tools/model.py train
+
+# Labelled messages of the review inbox -> nlu/reviewed_<lang>.yml + a candidate model, installed
+# only if no language's macro-F1 drops on the held-out sets (tools/learn.py); last line learn=...
+learn: venvs train migrate
+	@$(PY) tools/learn.py
 
 migrate: $(VENV)/.installed
 	@$(PY) -m leads migrate

@@ -40,7 +40,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions import answers, content, funnel
+from actions import answers, content, funnel, review
 from actions.domain import domain_or_cached
 from passerelle_settings import LANGUAGES, environment
 
@@ -409,6 +409,8 @@ class ValidateCheckForm(FormValidationAction):
                 events = await super().run(dispatcher, tracker, domain)
                 if not any(e["name"] != REQUESTED_SLOT for e in events):
                     return []  # not an answer: rejected, a rule answers it
+                if slot_events(events).get(REASK):
+                    await review.on_reask(tracker, str(tracker.get_slot(REQUESTED_SLOT)))
         return self.with_next_question(events, tracker)
 
     async def required_slots(

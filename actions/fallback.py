@@ -50,5 +50,9 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(response=fallback_response(fallback_streak(tracker.events)))
+        response = fallback_response(fallback_streak(tracker.events))
+        dispatcher.utter_message(response=response)
+        from actions.review import on_fallback  # it imports this module
+
+        await on_fallback(tracker, response)
         return []

@@ -29,6 +29,7 @@ from actions.check_form import (
     record_funnel,
 )
 from actions.language import dominant_language
+from actions.review import on_consent_refused, on_forget
 from actions.scoring import ScoreResult, score
 from leads.log_privacy import pseudonym
 
@@ -93,6 +94,7 @@ class ActionSaveLead(Action):
         record_funnel("check_completed", tracker)
         if answers["consent"] is not True:
             dispatcher.utter_message(response="utter_check_no_consent")
+            await on_consent_refused(tracker.sender_id)
             # nothing personal stays behind, not even in the conversation's slots
             return cleared(CHECK_SLOTS + HELPER_SLOTS)
         lead_id = await save(tracker, answers, result)
@@ -169,6 +171,8 @@ class ActionRequestHandoff(Action):
         contact = tracker.get_slot("contact")
         if tracker.get_slot("handoff_consent") is not True or not contact:
             dispatcher.utter_message(response="utter_handoff_no_consent")
+            if tracker.get_slot("handoff_consent") is False:
+                await on_consent_refused(tracker.sender_id)
             keep_contact = tracker.get_slot("consent") is True
             kept = [] if keep_contact else ["contact", "contact_display"]
             return cleared(["handoff_consent", REASK, *kept])
@@ -216,6 +220,7 @@ class ActionForget(Action):
         except Exception:
             log.exception("erase of %s failed", pseudonym(tracker.sender_id))
             raise  # Rasa then answers with its fallback; the person can ask again
+        await on_forget(tracker.sender_id)
         dispatcher.utter_message(response="utter_forget_done")
         dispatcher.utter_message(json_message=ERASE_TRACKER_PAYLOAD)
         events: list[EventType] = []

@@ -23,7 +23,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from admin import security
 from admin.links import BotNames
-from admin.routers import account, api, auth, campaigns, funnel, leads, try_bot
+from admin.routers import (
+    account,
+    api,
+    auth,
+    campaigns,
+    funnel,
+    leads,
+    review,
+    try_bot,
+    understanding,
+)
 from admin.settings import AdminSettings
 from admin.web import render, templates
 from bot.rasa_client import RasaClient
@@ -75,9 +85,10 @@ def create_app(settings: AdminSettings | None = None) -> FastAPI:
     app.state.bot_names = BotNames(settings)
     app.state.rasa_client = RasaClient(settings.rasa_urls, timeout=30)
 
-    for router in (auth, leads, campaigns, funnel, try_bot, account):
+    for router in (auth, leads, campaigns, funnel, try_bot, account, review, understanding):
         app.include_router(router.router)
     app.include_router(api.router)
+    app.include_router(review.api_router)
     _add_docs(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     _add_error_handlers(app)

@@ -61,3 +61,24 @@ def funnel_chart(row: FunnelRow) -> Chart:
         label_width=LABEL_WIDTH,
         bar_height=BAR_HEIGHT,
     )
+
+
+def share_chart(points: list[tuple[str, int, float | None]]) -> Chart:
+    """Horizontal bars of a share per period: (label, how many counted, share 0-1 or None)."""
+    bars = [
+        Bar(
+            label=label,
+            count=count,
+            width=round(BAR_AREA * (share or 0.0), 1),
+            y=index * ROW_HEIGHT + 6,
+            rate="" if share is None else f"{share * 100:.0f}%",
+        )
+        for index, (label, count, share) in enumerate(points)
+    ]
+    return Chart(
+        bars=bars,
+        width=LABEL_WIDTH + BAR_AREA + 110,
+        height=len(bars) * ROW_HEIGHT + 12,
+        label_width=LABEL_WIDTH,
+        bar_height=BAR_HEIGHT,
+    )

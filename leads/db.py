@@ -6,9 +6,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -141,3 +141,9 @@ def _create_sqlite_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """How many rows an UPDATE/DELETE run through `Session.execute` touched (its result is a
+    CursorResult at run time; the Session API types it as the generic Result)."""
+    return cast(CursorResult[Any], result).rowcount or 0

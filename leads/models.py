@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -256,3 +258,56 @@ class PendingErasure(Base):
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_attempt_at: Mapped[datetime | None]
+
+
+REVIEW_STATUSES = ("open", "labelled", "new_topic", "ignored")
+
+
+class ReviewItem(Base):
+    """A message the bot did not understand, masked, for staff to label (leads/review.py
+    records it, leads/review_inbox.py groups and labels it)."""
+
+    __tablename__ = "review_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation: Mapped[str] = mapped_column(String(64), index=True)  # salted hash
+    # The link to the transcript: cleared when the conversation is purged.
+    sender_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    message_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    normalized: Mapped[str] = mapped_column(String(500))
+    language: Mapped[str] = mapped_column(String(8))
+    predicted_label: Mapped[str | None] = mapped_column(String(100))
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    triggers: Mapped[str] = mapped_column(String(100))
+    bot_action: Mapped[str | None] = mapped_column(String(200))
+    requested_slot: Mapped[str | None] = mapped_column(String(64))
+    campaign: Mapped[str | None] = mapped_column(String(200))
+    consent_refused: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    status: Mapped[str] = mapped_column(choice("review_status", REVIEW_STATUSES), default="open")
+    label: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    reviewed_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("conversation", "message_id"),
+        Index("ix_review_items_status_at", "status", "at"),
+    )
+
+
+class UnderstandingCount(Base):
+    """Anonymous weekly counters: messages, understood messages, answers per check question."""
+
+    __tablename__ = "understanding_counts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week: Mapped[date] = mapped_column(Date)
+    language: Mapped[str] = mapped_column(String(8))
+    metric: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (UniqueConstraint("week", "language", "metric"),)

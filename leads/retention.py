@@ -72,6 +72,14 @@ def purge(
     except Exception as error:
         log.error("retention: tracker database unreachable (%s)", type(error).__name__)
         purged, unreachable = 0, True
+    from leads import review  # the review inbox follows the transcripts it links to
+
+    review.purge(
+        now,
+        review_days=review.review_days(),
+        conversation_days=policy.conversation_days,
+        keep_sender_ids=keep,
+    )
     report = PurgeReport(
         policy=policy,
         erased_lead_ids=[lead.id for lead in erased],

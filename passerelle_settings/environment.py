@@ -50,6 +50,10 @@ class Environment(BaseSettings):
     spool_flusher: bool = env("PASSERELLE_SPOOL_FLUSHER", True)
     funnel_salt: str | None = env("FUNNEL_SALT")
     log_pseudonym_key: str | None = env("LOG_PSEUDONYM_KEY")
+    # --- the review inbox (issue 14) ---------------------------------------------------
+    review_confidence_threshold: float | None = env("REVIEW_CONFIDENCE_THRESHOLD")
+    review_retention_days: float | None = env("REVIEW_RETENTION_DAYS")
+    learn_f1_tolerance: float | None = env("LEARN_F1_TOLERANCE")
     content_path: Path | None = env("PASSERELLE_CONTENT")
     scoring_path: Path | None = env("PASSERELLE_SCORING")
     default_language: Language = env("DEFAULT_LANGUAGE", DEFAULT_LANGUAGE)

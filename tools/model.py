@@ -27,15 +27,16 @@ MODELS = ROOT / "models"
 KEEP_MODELS = 3
 
 
-def data_hash() -> str:
+def data_hash(root: Path = ROOT) -> str:
+    """`root`: another project layout (tools/learn.py hashes its candidate before installing)."""
     digest = hashlib.sha256()
     for name in TRAINING_INPUTS:
-        path = ROOT / name
+        path = root / name
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:
-            if file.suffix not in {".yml", ".yaml", ".py"}:
+            if file.suffix not in {".yml", ".yaml", ".py"} or not file.exists():
                 continue
-            digest.update(str(file.relative_to(ROOT)).encode())
+            digest.update(str(file.relative_to(root)).encode())
             digest.update(file.read_bytes())
     return digest.hexdigest()[:12]
 

@@ -16,7 +16,7 @@ from admin.replies import ReplyError, can_reply, send_reply
 from admin.security import current_user, require_admin
 from admin.settings import AdminSettings
 from admin.web import flash, redirect, render
-from leads import lead_queue
+from leads import lead_queue, review
 from leads.audit import audit
 from leads.campaigns import list_campaigns
 from leads.export import write_csv
@@ -200,6 +200,7 @@ def erase(
         flash(request, "Nothing erased: type ERASE in the box to confirm.", "error")
         return redirect(f"/leads/{lead_id}#erase")
     erase_lead_by_id(lead_id, actor=f"staff:{user.id}")
+    review.erase_conversation(lead.sender_id)  # the same database: its review items go too
     try:
         erase_tracker(lead.sender_id)
     except Exception:  # the tracker database is down: the lead is gone, say what is left

@@ -138,3 +138,41 @@ document.addEventListener("DOMContentLoaded", () => {
   const transcript = document.getElementById("transcript");
   if (transcript) { transcript.scrollTop = transcript.scrollHeight; }  // latest first in view
 });
+
+// The review inbox from the keyboard: j/k move between groups, l/n/i label, new topic, ignore.
+function setupReview(list) {
+  const groups = Array.from(list.querySelectorAll(".review-group"));
+  let current = 0;
+  function select(index) {
+    if (!groups.length) { return; }
+    current = Math.max(0, Math.min(groups.length - 1, index));
+    groups.forEach((group, i) => group.classList.toggle("current", i === current));
+    groups[current].focus({ preventScroll: true });
+    groups[current].scrollIntoView({ block: "nearest" });
+  }
+  document.addEventListener("keydown", (event) => {
+    const typing = event.target.closest("input, textarea, select");
+    if (event.key === "Escape" && typing) { typing.blur(); groups[current].focus(); return; }
+    if (typing || event.ctrlKey || event.metaKey || event.altKey) { return; }
+    const group = groups[current];
+    if (event.key === "j") { select(current + 1); }
+    else if (event.key === "k") { select(current - 1); }
+    else if (event.key === "l" && group) {
+      const input = group.querySelector(".label-input");
+      if (input) { input.focus(); input.select(); }  // typing replaces the bot's guess
+    }
+    else if (event.key === "n" && group) { group.querySelector(".topic-input")?.focus(); }
+    else if (event.key === "i" && group) { group.querySelector(".review-ignore")?.requestSubmit(); }
+    else { return; }
+    event.preventDefault();
+  });
+  groups.forEach((group, i) => group.addEventListener("focusin", () => {
+    current = i;
+    groups.forEach((other, j) => other.classList.toggle("current", j === i));
+  }));
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const list = document.getElementById("review-groups");
+  if (list) { setupReview(list); }
+});

@@ -488,6 +488,50 @@ def test_funnel_page(
     page.screenshot(path=str(screenshots / "funnel.png"), full_page=True)
 
 
+def test_review_inbox_from_the_keyboard(
+    context: BrowserContext, dashboard: Dashboard, screenshots: Path
+) -> None:
+    """Messages the bot does not get, sent through Rasa, are in the inbox, grouped and masked;
+    staff label them without the mouse."""
+    for number, phone in enumerate(("0470 11 22 33", "+32 470 99 88 77")):
+        dashboard.stack.send(f"tg-81000{number}", f"blorp zigzag {phone} wup",
+                             {"language_code": "fr", "channel": "telegram"})
+    page = context.new_page()
+    dialogs = watch_for_script_injection(page)
+    log_in(page, STAFF)
+    page.goto("/review")
+    group = page.locator(".review-group", has_text="blorp zigzag")
+    expect(group.locator(".review-count")).to_have_text("×2")
+    expect(group.locator(".review-text")).to_have_text("blorp zigzag [phone] wup")
+    assert "0470" not in page.content() and "99 88 77" not in page.content()
+    page.screenshot(path=str(screenshots / "review.png"), full_page=True)
+    # the first group's label field has the focus: Esc, j/k to the group, l, type, Enter
+    page.keyboard.press("Escape")
+    groups = page.locator(".review-group")
+    target = next(i for i in range(groups.count()) if "blorp" in groups.nth(i).inner_text())
+    for _ in range(target):
+        page.keyboard.press("j")
+    expect(group).to_have_class(re.compile("current"))
+    page.keyboard.press("l")
+    page.keyboard.type("out_of_scope")
+    page.keyboard.press("Enter")
+    expect(page.locator(".flash-ok")).to_contain_text("2 messages labelled “out_of_scope”")
+    expect(page.locator(".review-group", has_text="blorp zigzag")).to_have_count(0)
+    assert dialogs == [] and page.evaluate("window.pwned") is None
+
+
+def test_understanding_page(context: BrowserContext, screenshots: Path) -> None:
+    page = context.new_page()
+    log_in(page, STAFF)
+    page.goto("/understanding")
+    expect(page.locator("svg.chart").first).to_be_visible()
+    expect(page.locator("#understanding-table tbody tr").first).to_be_visible()
+    expect(page.locator("#dropoff-table tr[data-question=age]")).to_be_visible()
+    page.screenshot(path=str(screenshots / "understanding.png"), full_page=True)
+    page.goto("/review/learn")
+    expect(page.locator("#learn-report")).to_contain_text("Last report")
+
+
 def test_try_the_bot_in_french_then_log_out(context: BrowserContext, screenshots: Path) -> None:
     page = context.new_page()
     log_in(page, STAFF)

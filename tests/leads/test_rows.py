@@ -21,7 +21,7 @@ ROW_OF_TABLE = {
 }
 # Tables read and written only inside their own module of leads/ (queues, anonymous counts):
 # no other package sees their rows, so they need no row type.
-INTERNAL_TABLES = {"funnel_events", "pending_erasures"}
+INTERNAL_TABLES = {"funnel_events", "pending_erasures", "review_items", "understanding_counts"}
 # Columns a row type leaves out on purpose.
 NOT_SHOWN = {
     "notes": {"lead_id"},  # a note is read through its lead
