@@ -52,6 +52,7 @@ from bot.inbound import clean_text, trim
 from bot.languages import ChatLanguages
 from bot.notify import StaffNotifier
 from bot.ordering import ChatOrderedUpdateProcessor, ChatTurns
+from bot.outbox import OutboxLoop, OutboxSender
 from bot.pacing import ChatPacer
 from bot.pending import HeldMessages, Inbound, RetryLoop
 from bot.rasa_client import RasaClient
@@ -93,6 +94,7 @@ class PasserelleBot:
         self.relay: Relay | None = None
         self.deliverer: Deliverer | None = None
         self.retry: RetryLoop | None = None
+        self.outbox: OutboxLoop | None = None
         self.application = self._build()
 
     # --- building -------------------------------------------------------------------------
@@ -137,8 +139,7 @@ class PasserelleBot:
             application.bot, ChatPacer(settings.reply_interval), settings.typing_delay)
         notifier = None
         if settings.staff_chat_id is not None:
-            notifier = StaffNotifier(application.bot, settings.staff_chat_id,
-                                     settings.dashboard_url)
+            notifier = StaffNotifier(settings.staff_chat_id, settings.dashboard_url)
         self.relay = Relay(
             self.rasa, self.deliverer, self.languages, self.payloads, self.held,
             notifier=notifier,
@@ -150,6 +151,11 @@ class PasserelleBot:
                                max_delay=settings.retry_max_delay)
         self.relay.retry = self.retry
         self.retry.start()
+        if settings.outbox_interval > 0:
+            self.outbox = OutboxLoop(OutboxSender(
+                application.bot, rate=settings.outbox_rate,
+                webhook_secret=settings.crm_webhook_secret), settings.outbox_interval)
+            self.outbox.start()
         try:
             await register_commands(application.bot)
         except TelegramError as error:
@@ -158,6 +164,8 @@ class PasserelleBot:
                  ", ".join(settings.rasa_urls))
 
     async def _post_shutdown(self, application: Application) -> None:
+        if self.outbox is not None:
+            await self.outbox.stop()
         if self.retry is not None:
             await self.retry.stop()
         if self.relay is not None:

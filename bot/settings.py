@@ -36,6 +36,11 @@ class Settings:
     max_send_rate: float = 30.0
     poll_timeout: int = 30
     retry_max_delay: float = 10.0
+    # The outbox (bot.outbox): a pass every `outbox_interval` s (0: this process sends none),
+    # at most `outbox_rate` messages/s, leaving room for live replies under Telegram's 30.
+    outbox_interval: float = 1.0
+    outbox_rate: float = 25.0
+    crm_webhook_secret: str | None = None
 
     @property
     def api_base_file_url(self) -> str:
@@ -78,6 +83,9 @@ class Settings:
             flood_per_minute=float(get("BOT_FLOOD_PER_MINUTE") or defaults.flood_per_minute),
             reply_interval=float(get("BOT_REPLY_INTERVAL") or defaults.reply_interval),
             max_send_rate=float(get("TELEGRAM_MAX_SEND_RATE") or defaults.max_send_rate),
+            outbox_interval=float(get("BOT_OUTBOX_INTERVAL") or defaults.outbox_interval),
+            outbox_rate=float(get("BOT_OUTBOX_RATE") or defaults.outbox_rate),
+            crm_webhook_secret=get("CRM_WEBHOOK_SECRET"),
         )
 
 

@@ -241,3 +241,7 @@ class FunnelEvent(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     __table_args__ = (UniqueConstraint("conversation", "kind"),)
+
+
+# Tables kept in their own modules join the metadata here (Alembic and the tests see them).
+from leads import lead_events, outbox, sessions  # noqa: E402,F401
