@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -102,7 +103,21 @@ class ActionSaveLead(Action):
             dispatcher.utter_message(response="utter_check_nurture_young")
         else:
             dispatcher.utter_message(response="utter_check_nurture")
+        await follow_up_check(dispatcher, tracker)
         return [SlotSet("check_done", True), SlotSet(REASK, None)]
+
+
+async def follow_up_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """After the check: no more nudges to finish it; the next info sessions are offered."""
+    from actions import booking, nudges
+
+    chat_id = booking.chat_id_of(tracker.sender_id)
+    if chat_id is not None:
+        try:
+            await asyncio.to_thread(nudges.cancel, chat_id, "the check is done")
+        except Exception:
+            log.exception("nudges not cancelled")
+    await booking.offer_sessions(dispatcher, tracker)
 
 
 def save(tracker: Tracker, answers: dict[str, Any], result: ScoreResult) -> int | None:

@@ -21,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions import answers, funnel
+from actions import answers, funnel, nudges
 from actions.content import content_slots
 from actions.domain import domain_or_cached
 from actions.language import LANGUAGES, choose_language
@@ -195,4 +195,5 @@ class ValidatePasserelleSlotMappings(ValidationAction):
         changed = tracker.slots_to_validate()
         language = changed.get("language") or tracker.get_slot("language") or default_language()
         await funnel.record_new_steps(tracker, language)
+        await nudges.follow(tracker, language, offer_of(tracker.events))
         return [SlotSet(name, value) for name, value in changed.items()]

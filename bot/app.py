@@ -113,6 +113,7 @@ class PasserelleBot:
             .request(AiohttpRequest(connection_pool_size=128))
             .get_updates_request(AiohttpRequest())
             .post_init(self._post_init)
+            .post_stop(self._post_stop)
             .post_shutdown(self._post_shutdown)
             .build()
         )
@@ -163,9 +164,14 @@ class PasserelleBot:
         log.info("Telegram bot @%s is up (Rasa: %s)", application.bot.username,
                  ", ".join(settings.rasa_urls))
 
-    async def _post_shutdown(self, application: Application) -> None:
+    async def _post_stop(self, application: Application) -> None:
+        """Before the HTTP client closes: the message being sent finishes, the rest waits."""
         if self.outbox is not None:
             await self.outbox.stop()
+            self.outbox = None
+
+    async def _post_shutdown(self, application: Application) -> None:
+        await self._post_stop(application)
         if self.retry is not None:
             await self.retry.stop()
         if self.relay is not None:
@@ -384,6 +390,7 @@ async def running(settings: Settings, **options: Any) -> AsyncIterator[Passerell
         await application.start()
         yield passerelle
     finally:
+        await passerelle._post_stop(application)
         if receiver is not None:
             await receiver.stop()
         if application.updater.running:

@@ -120,6 +120,8 @@ class Relay:
             await self._erase(message)
         elif kind == "notify_staff" and self.notifier is not None:
             await self.notifier.notify(directive)
+        elif kind == "send_document":
+            await self.deliverer.send_document(message.chat_id, directive)
         elif kind != "notify_staff":
             log.warning("unknown directive from Rasa: %r", kind)
 
@@ -129,6 +131,11 @@ class Relay:
             log.info("chat %s: tracker erased (%s rows)", message.chat_id, erased)
         except Exception:
             log.exception("chat %s: erasing the Rasa tracker failed", message.chat_id)
+        try:  # the person's bookings and the messages queued for them go too
+            await asyncio.to_thread(forget_followups, message.sender_id)
+        except Exception:
+            log.exception("chat %s: erasing bookings and queued messages failed",
+                          message.chat_id)
         self.languages.forget(message.chat_id)
 
     async def _actions_healthy(self) -> bool:
@@ -139,6 +146,13 @@ class Relay:
         except httpx.HTTPError:
             return False
         return response.status_code == 200
+
+
+def forget_followups(sender_id: str) -> None:
+    from leads import bookings, outbox
+
+    bookings.forget(sender_id)
+    outbox.forget(sender_id)
 
 
 def erase_tracker_in_leads(sender_id: str) -> int:

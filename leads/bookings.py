@@ -128,17 +128,26 @@ def active_for(sender_id: str) -> tuple[BookingRow, SessionRow] | None:
         return _booking_row(booking), _session_row(info, {})
 
 
-def mark(booking_id: int, session_id: int, state: str) -> bool:
-    """Staff: attended / no_show (after the session), confirmed or cancelled."""
+def mark(booking_id: int, session_id: int, state: str) -> BookingRow | None:
+    """Staff: attended / no_show (after the session), confirmed or cancelled. Attending is
+    the funnel's last step. None: no such booking."""
+    from leads.repository import record_funnel_event
+
     with session_scope(write=True) as session:
         booking = session.get(Booking, booking_id)
         if booking is None or booking.session_id != session_id:
-            return False
+            return None
         if state == "cancelled":
             _cancel(session, booking, "cancelled by staff")
         else:
             booking.state = state
-        return True
+        row = _booking_row(booking)
+        campaign = session.scalar(select(Lead.campaign).where(Lead.sender_id == row.sender_id))
+    if state == "attended":
+        record_funnel_event(
+            "attended", sender_id=row.sender_id, language=row.language, campaign=campaign
+        )
+    return row
 
 
 def for_session(session_id: int) -> list[StaffBookingRow]:

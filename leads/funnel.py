@@ -18,7 +18,8 @@ from leads.models import FunnelEvent, Lead, StatusChange
 from leads.paths import var_dir
 from leads.timerange import range_end, range_start
 
-EVENT_STEPS = ("started", "asked_question", "check_started", "check_completed", "qualified")
+EVENT_STEPS = ("started", "asked_question", "check_started", "check_completed", "qualified",
+               "booked", "attended")
 LEAD_STEPS = ("contacted", "enrolled")
 FUNNEL_STEPS = EVENT_STEPS + LEAD_STEPS
 # A lead "reached" contacted if staff got as far as contacting (or further) at some point.

@@ -49,6 +49,8 @@ FUNNEL_KINDS = (
     "check_completed",
     "qualified",
     "handoff",
+    "booked",
+    "attended",
 )
 
 NAMING_CONVENTION = {

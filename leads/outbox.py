@@ -16,8 +16,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Index, Integer, String, Text, UniqueConstraint, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -227,6 +228,20 @@ def mark_blocked(row_id: int, chat_id: str, now: datetime) -> int:
         return stopped.rowcount
 
 
+QUIET_FROM, QUIET_UNTIL = time(21, 0), time(9, 0)
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def out_of_quiet_hours(moment: datetime) -> datetime:
+    """`moment`, or 09:00 Brussels time when it falls between 21:00 and 09:00 (nudges and
+    broadcasts never wake anyone up)."""
+    local = moment.astimezone(BRUSSELS)
+    if QUIET_UNTIL <= local.time() < QUIET_FROM:
+        return moment
+    day = local.date() if local.time() < QUIET_UNTIL else local.date() + timedelta(days=1)
+    return datetime.combine(day, QUIET_UNTIL, tzinfo=BRUSSELS)
+
+
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, ... capped at one hour."""
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
@@ -401,3 +416,62 @@ def _cancel_unsolicited(session: Session, chat_ids: list[str], reason: str) -> i
         )
         .values(state="cancelled", last_error=reason)
     ).rowcount
+
+
+def reschedule(
+    kind: str,
+    target: int | str,
+    key: str,
+    payload: dict[str, Any],
+    due_at: datetime,
+    *,
+    sender_id: str | None = None,
+) -> None:
+    """Queue the row, or move it to `due_at` if it is still waiting (sent ones stay sent)."""
+    with session_scope(write=True) as session:
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        now = utcnow()
+        statement = insert(OutboxMessage).values(
+            kind=kind,
+            target=str(target),
+            key=key,
+            payload=payload,
+            due_at=due_at,
+            state="pending",
+            attempts=0,
+            last_error="",
+            sender_id=sender_id,
+            created_at=now,
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["kind", "target", "key"],
+            set_={"due_at": due_at, "payload": payload},
+            where=OutboxMessage.state == "pending",
+        )
+        session.connection().execute(statement)
+
+
+def cancel_pending(kind: str, target: int | str, reason: str) -> int:
+    with session_scope(write=True) as session:
+        return session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.kind == kind,
+                OutboxMessage.target == str(target),
+                OutboxMessage.state == "pending",
+            )
+            .values(state="cancelled", last_error=reason)
+        ).rowcount
+
+
+def purge_finished(before: datetime) -> int:
+    """Retention: rows that were sent or given up before `before` (their text is gone)."""
+    with session_scope(write=True) as session:
+        return session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.state != "pending",
+                OutboxMessage.state != "sending",
+                OutboxMessage.created_at < before,
+            )
+        ).rowcount

@@ -53,8 +53,17 @@ def purge(
     with session_scope() as session:
         keep = set(session.scalars(select(Lead.sender_id)))
     purged = purge_trackers(conversation_days, keep, now=now, url=tracker_url)
-    log.info("retention: %d nurture leads erased, %d conversations purged", erased, purged)
+    followups = purge_followups(now - timedelta(days=conversation_days))
+    log.info("retention: %d nurture leads erased, %d conversations purged, %d bookings and "
+             "sent messages removed", erased, purged, followups)
     return PurgeReport(erased, purged, nurture_days, conversation_days)
+
+
+def purge_followups(before: datetime) -> int:
+    """Bookings of sessions held before `before`, and outbox rows finished before it."""
+    from leads import bookings, outbox
+
+    return bookings.purge_past(before) + outbox.purge_finished(before)
 
 
 def retention_days(kind: str) -> float:

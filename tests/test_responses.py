@@ -32,6 +32,9 @@ PAYLOAD_RE = re.compile(
     r"/(start_check|human_handoff|affirm|deny|stop|privacy|help|forget_me|greet|choose_topic)"
     r"|/choose_topic\{\"topic\":\"(?P<topic>[a-z_]+/[a-z_]+)\"\}"
     r"|/change_language\{\"language\":\"(nl|fr|en)\"\}"
+    r"|/(book_session|confirm_booking|cancel_booking|stop_messages)"
+    r"|/book_session\{(\"session_id\":\"(\d+|\{session_id\})\",?)?"
+    r"(\"booking_consent\":\"(yes|no)\")?\}"
 )
 CORE_RESPONSES = (
     "utter_greet", "utter_goodbye", "utter_thanks", "utter_iamabot", "utter_fallback",

@@ -19,7 +19,8 @@ from bot.texts import COMMAND_DESCRIPTIONS, LANGUAGES, TEXTS
 
 def test_commands_map_to_the_contract_payloads() -> None:
     assert COMMAND_PAYLOADS == {"start": "/greet", "help": "/help", "privacy": "/privacy",
-                                "forget": "/forget_me", "stop": "/stop"}
+                                "forget": "/forget_me", "stop": "/stop",
+                                "unsubscribe": "/stop_messages"}
 
 
 @pytest.mark.parametrize(("args", "known", "campaign"), [

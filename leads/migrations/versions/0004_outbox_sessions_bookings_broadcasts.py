@@ -18,7 +18,23 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+OLD_FUNNEL_KINDS = ('started', 'asked_question', 'check_started', 'check_completed', 'qualified', 'handoff')
+FUNNEL_KINDS = OLD_FUNNEL_KINDS + ('booked', 'attended')
+
+
+def _funnel_kinds(kinds: tuple[str, ...], previous: tuple[str, ...]) -> None:
+    with op.batch_alter_table('funnel_events', schema=None) as batch_op:
+        batch_op.alter_column(
+            'kind',
+            existing_type=sa.Enum(*previous, name='funnel_kind', native_enum=False,
+                                  create_constraint=True),
+            type_=sa.Enum(*kinds, name='funnel_kind', native_enum=False, create_constraint=True),
+            existing_nullable=False)
+
+
 def upgrade() -> None:
+    # The funnel gains the steps booked → attended.
+    _funnel_kinds(FUNNEL_KINDS, OLD_FUNNEL_KINDS)
     op.create_table('chat_flags',
     sa.Column('chat_id', sa.String(length=64), nullable=False),
     sa.Column('blocked_at', sa.DateTime(timezone=True), nullable=True),
@@ -126,6 +142,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM funnel_events WHERE kind IN ('booked', 'attended')")
+    _funnel_kinds(OLD_FUNNEL_KINDS, FUNNEL_KINDS)
     with op.batch_alter_table('bookings', schema=None) as batch_op:
         batch_op.drop_index('ix_bookings_session_state')
         batch_op.drop_index(batch_op.f('ix_bookings_session_id'))
