@@ -23,7 +23,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from admin import security
 from admin.links import BotNames
-from admin.routers import account, api, auth, campaigns, funnel, leads, sessions, try_bot
+from admin.routers import (
+    account,
+    api,
+    auth,
+    broadcasts,
+    campaigns,
+    funnel,
+    leads,
+    sessions,
+    try_bot,
+)
 from admin.settings import AdminSettings
 from admin.web import render, templates
 from bot.rasa_client import RasaClient
@@ -71,7 +81,7 @@ def create_app(settings: AdminSettings | None = None) -> FastAPI:
     app.state.bot_names = BotNames(settings)
     app.state.rasa_client = RasaClient(settings.rasa_urls, timeout=30)
 
-    for router in (auth, leads, campaigns, sessions, funnel, try_bot, account):
+    for router in (auth, leads, campaigns, sessions, broadcasts, funnel, try_bot, account):
         app.include_router(router.router)
     app.include_router(api.router)
     _add_docs(app)
