@@ -75,6 +75,13 @@ async def test_a_reminders_buttons_reach_rasa_as_their_payloads(
 async def test_forget_erases_queued_messages_and_bookings(
     bot, telegram: FakeTelegram, fake_rasa: FakeRasa
 ) -> None:
+    from leads import bookings
+    from leads.sessions import SessionInput, create_session
+
+    session = create_session(
+        SessionInput(starts_at=utcnow() + timedelta(days=3), campus="ghent", languages=("nl",))
+    )
+    bookings.book(session.id, f"tg-{CHAT}", CHAT, "nl", lambda b, s, w: {"text": w})
     outbox.enqueue(
         "nudge",
         CHAT,
@@ -90,6 +97,7 @@ async def test_forget_erases_queued_messages_and_bookings(
     telegram.send_text(CHAT, "/forget")
     await telegram.wait_for_messages(CHAT, 1)
     await telegram.wait_for(lambda: outbox.rows_for(sender_id=f"tg-{CHAT}") == [])
+    assert bookings.active_for(f"tg-{CHAT}") is None
 
 
 async def test_a_blocked_chat_gets_nothing_more_from_the_outbox(telegram: FakeTelegram) -> None:
