@@ -140,9 +140,12 @@ class OutboxSender:
         return results
 
     async def _send_one(self, row: outbox.Claimed) -> Result:
+        if row.kind != "webhook":
+            await self.limiter.wait()
+        if not await asyncio.to_thread(outbox.start_sending, row.id, self.worker):
+            return Result(row.id, row.kind, "skipped", "another sender has it")
         if row.kind == "webhook":
             return await self._post_webhook(row)
-        await self.limiter.wait()
         try:
             await self._telegram(row)
         except Forbidden:

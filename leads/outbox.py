@@ -14,6 +14,7 @@ no nudge, reminder or broadcast is claimed for them.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -30,11 +31,26 @@ from leads.models import Base, choice, utcnow
 log = logging.getLogger(__name__)
 
 KINDS = ("staff_notice", "staff_reply", "webhook", "reminder", "nudge", "broadcast")
-STATES = ("pending", "sending", "sent", "failed", "blocked", "cancelled", "interrupted")
+# pending → claimed (taken by one sender) → sending (its HTTP call started) → sent, or back
+# to pending (retry), failed, blocked, cancelled; interrupted: the sender died mid-call.
+STATES = (
+    "pending",
+    "claimed",
+    "sending",
+    "sent",
+    "failed",
+    "blocked",
+    "cancelled",
+    "interrupted",
+)
 # Sent only to people who did not block the bot or ask to stop; staff replies and staff
 # notices are not in this list (a reply is an answer, a notice goes to the staff chat).
 UNSOLICITED = ("reminder", "nudge", "broadcast")
 MAX_ATTEMPTS = 8
+# How long a sender may hold rows before they count as abandoned (wall clock, whatever
+# --now says): a claimed row not yet tried goes back to the queue, a row whose call started
+# is never tried again (it may have been delivered).
+CLAIM_LEASE = timedelta(minutes=2)
 LEASE = timedelta(minutes=5)
 
 
@@ -175,10 +191,27 @@ def claim_due(now: datetime, worker: str, limit: int = 50) -> list[Claimed]:
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = list(session.scalars(query))
+        claimed_at = utcnow()
         for row in rows:
-            row.state, row.claimed_by, row.claimed_at = "sending", worker, now
+            row.state, row.claimed_by, row.claimed_at = "claimed", worker, claimed_at
             row.attempts += 1
         return [Claimed(r.id, r.kind, r.target, r.key, dict(r.payload), r.attempts) for r in rows]
+
+
+def start_sending(row_id: int, worker: str) -> bool:
+    """Right before the call to Telegram (or the CRM): False when this sender lost the row
+    (its lease ran out and another sender has it)."""
+    with session_scope(write=True) as session:
+        started = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == row_id,
+                OutboxMessage.state == "claimed",
+                OutboxMessage.claimed_by == worker,
+            )
+            .values(state="sending", claimed_at=utcnow())
+        )
+        return started.rowcount == 1
 
 
 def mark_sent(row_id: int, now: datetime) -> None:
@@ -190,7 +223,7 @@ def release(row_id: int, due_at: datetime) -> None:
     with session_scope(write=True) as session:
         session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == row_id)
+            .where(OutboxMessage.id == row_id, OutboxMessage.state == "claimed")
             .values(state="pending", due_at=due_at, attempts=OutboxMessage.attempts - 1)
         )
 
@@ -220,7 +253,7 @@ def mark_blocked(row_id: int, chat_id: str, now: datetime) -> int:
             update(OutboxMessage)
             .where(
                 OutboxMessage.target == chat_id,
-                OutboxMessage.state.in_(("pending", "sending")),
+                OutboxMessage.state.in_(("pending", "claimed", "sending")),
                 OutboxMessage.kind != "webhook",
             )
             .values(state="blocked", last_error="the person blocked the bot")
@@ -376,11 +409,22 @@ def _flag(session: Session, chat_id: str) -> ChatFlag:
 
 
 def _interrupt_stale(session: Session, now: datetime) -> None:
+    wall = utcnow()
+    abandoned = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.state == "claimed",
+            OutboxMessage.claimed_at < wall - _lease("OUTBOX_CLAIM_LEASE_SECONDS", CLAIM_LEASE),
+        )
+        .values(state="pending", attempts=OutboxMessage.attempts - 1)
+    )
+    if abandoned.rowcount:
+        log.warning("outbox: %d rows of a stopped sender back in the queue", abandoned.rowcount)
     stale = session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.state == "sending",
-            OutboxMessage.claimed_at < now - LEASE,
+            OutboxMessage.claimed_at < wall - _lease("OUTBOX_LEASE_SECONDS", LEASE),
         )
         .values(
             state="interrupted",
@@ -389,6 +433,13 @@ def _interrupt_stale(session: Session, now: datetime) -> None:
     )
     if stale.rowcount:
         log.warning("outbox: %d rows interrupted mid-send, not sent again", stale.rowcount)
+
+
+def _lease(name: str, default: timedelta) -> timedelta:
+    try:
+        return timedelta(seconds=float(os.environ[name]))
+    except (KeyError, ValueError):
+        return default
 
 
 def _skip_left_alone_chats(session: Session) -> None:

@@ -15,13 +15,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import select, update
 from telegram import Bot
 
 from bot.outbox import OutboxLoop, OutboxSender, sign
 from leads import outbox
 from leads import repository as repo
 from leads.db import session_scope
+from leads.models import utcnow
 from leads.outbox import ChatFlag, OutboxMessage
 from leads.paths import REPO_ROOT
 from tests.fake_telegram import FakeTelegram
@@ -150,19 +151,50 @@ async def test_network_trouble_retries_with_growing_pauses_then_gives_up(db_url,
     assert telegram.messages_to(11) == []
 
 
+def age_claims(minutes: float) -> None:
+    """As if the rows had been claimed `minutes` ago (leases run on the wall clock)."""
+    with session_scope(write=True) as session:
+        session.execute(
+            update(OutboxMessage).values(claimed_at=utcnow() - timedelta(minutes=minutes))
+        )
+
+
 async def test_a_row_left_sending_by_a_dead_sender_is_never_sent_again(db_url, telegram):
     chats(telegram, 11)
     outbox.enqueue("broadcast", 11, "b", message("news"), T0)
-    [claimed] = outbox.claim_due(T0, "dead-worker")  # the process died right after this
-    clock = Clock(T0 + timedelta(seconds=30))
-    bot, sender = await sender_for(telegram, clock)
+    [claimed] = outbox.claim_due(T0, "dead-worker")
+    assert outbox.start_sending(claimed.id, "dead-worker")  # then the process died
+    bot, sender = await sender_for(telegram, Clock(T0 + timedelta(days=1)))
     async with bot:
         assert await sender.send_due() == []  # still within the dead sender's lease
-        clock.now = T0 + outbox.LEASE + timedelta(seconds=1)
+        age_claims(outbox.LEASE.total_seconds() / 60 + 1)
         assert await sender.send_due() == []
     assert state_of("b")[0] == "interrupted"
     assert telegram.messages_to(11) == []
-    assert claimed.attempts == 1
+
+
+async def test_rows_a_dead_sender_claimed_but_never_tried_go_out_once(db_url, telegram):
+    chats(telegram, 11, 12)
+    for chat in (11, 12):
+        outbox.enqueue("broadcast", chat, "b", message("news"), T0)
+    outbox.claim_due(T0, "dead-worker")  # claimed both, died before trying any
+    bot, sender = await sender_for(telegram, Clock())
+    async with bot:
+        assert await sender.send_due() == []
+        age_claims(outbox.CLAIM_LEASE.total_seconds() / 60 + 1)
+        assert [r.state for r in await sender.send_due()] == ["sent", "sent"]
+    assert len(telegram.sent) == 2
+
+
+async def test_a_sender_that_lost_its_claim_does_not_send(db_url, telegram):
+    chats(telegram, 11)
+    outbox.enqueue("broadcast", 11, "b", message("news"), T0)
+    [row] = outbox.claim_due(T0, "slow-worker")
+    age_claims(outbox.CLAIM_LEASE.total_seconds() / 60 + 1)
+    [again] = outbox.claim_due(T0, "other-worker")  # the slow one's lease ran out
+    assert again.id == row.id
+    assert not outbox.start_sending(row.id, "slow-worker")
+    assert outbox.start_sending(row.id, "other-worker")
 
 
 async def test_a_restart_in_the_middle_finishes_the_rest_without_duplicates(db_url, telegram):

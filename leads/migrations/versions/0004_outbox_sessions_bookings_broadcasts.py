@@ -48,7 +48,7 @@ def upgrade() -> None:
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
-    sa.Column('state', sa.Enum('pending', 'sending', 'sent', 'failed', 'blocked', 'cancelled', 'interrupted', name='outbox_state', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('state', sa.Enum('pending', 'claimed', 'sending', 'sent', 'failed', 'blocked', 'cancelled', 'interrupted', name='outbox_state', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=False),
     sa.Column('sender_id', sa.String(length=128), nullable=True),
