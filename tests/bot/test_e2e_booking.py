@@ -27,6 +27,11 @@ STOP_MESSAGES = {
     "en": "stop sending me messages",
 }
 COMING = {"nl": "Ik kom", "fr": "Je viens", "en": "I'm coming"}
+CANT_IN_WORDS = {
+    "nl": "sorry, ik kan toch niet komen",
+    "fr": "désolé je ne peux pas venir",
+    "en": "sorry, I can't make it",
+}
 CANT = {"nl": "Ik kan niet", "fr": "Je ne peux pas", "en": "I can't make it"}
 
 
@@ -111,10 +116,15 @@ async def test_check_then_booking_confirmation_ics_and_two_reminders(e2e, stack,
         assert COMING[language] in reminder.buttons[0]["text"]
         assert CANT[language] in reminder.buttons[1]["text"]
     answer = await chat.press(reminder, reminder.buttons[0])
-    assert (
-        answer
-        and (await asyncio.to_thread(bookings.active_for, chat.sender_id))[0].state == "confirmed"
-    )
+    assert answer
+    active = await asyncio.to_thread(bookings.active_for, chat.sender_id)
+    assert active[0].state == "confirmed"
+    replies = await chat.say(CANT_IN_WORDS[language])  # then plans change
+    assert await asyncio.to_thread(bookings.active_for, chat.sender_id) is None, chat.dump()
+    other_dates = [
+        b for m in replies for b in m.buttons if b["callback_data"].startswith("/book_session")
+    ]
+    assert other_dates and first["callback_data"] not in [b["callback_data"] for b in other_dates]
 
 
 async def test_a_check_left_halfway_gets_one_nudge_and_none_after_stop(e2e, stack) -> None:  # noqa: F811
@@ -139,7 +149,10 @@ async def test_a_check_left_halfway_gets_one_nudge_and_none_after_stop(e2e, stac
         await send_due(stack, chat.telegram, nudge_time + timedelta(hours=13))
     [nudge] = chat.messages[count:]
     assert "/start_check" in [b["callback_data"] for b in nudge.buttons]
-    await chat.say(STOP_MESSAGES["en"])
+    stopped = await chat.say(STOP_MESSAGES["en"])
+    from leads import outbox
+
+    assert await asyncio.to_thread(outbox.left_alone, chat.chat_id), [m.text for m in stopped]
     after_stop = len(chat.messages)
     await send_due(stack, chat.telegram, left_at + timedelta(days=5))
     assert len(chat.messages) == after_stop
