@@ -42,7 +42,7 @@ class StaffBookingRow(BookingRow):
 def book(
     session_id: int,
     sender_id: str,
-    chat_id: int | str,
+    chat_id: int | str | None,
     language: str,
     reminder: ReminderText,
     now: datetime | None = None,
@@ -70,7 +70,7 @@ def book(
         booking = Booking(
             session_id=session_id,
             sender_id=sender_id,
-            chat_id=str(chat_id),
+            chat_id="" if chat_id is None else str(chat_id),
             language=language,
             state="booked",
             consent_at=now,
@@ -83,7 +83,7 @@ def book(
         info_row = _session_row(info, _counts(session, [session_id])[session_id])
         for which, before in REMINDERS:
             due = info.starts_at - before
-            if due > now:
+            if due > now and chat_id is not None:  # no chat (try-the-bot): no reminders
                 outbox.enqueue_in(
                     session,
                     "reminder",

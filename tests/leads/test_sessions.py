@@ -141,3 +141,8 @@ def test_the_faq_dates_come_from_the_database(db_url, monkeypatch):
     assert session_dates.upcoming_text("en", today) == (
         "Wednesday 9 December at 6 pm in Brussels and Thursday 10 December at 7 pm, online"
     )
+
+
+def test_a_booking_without_a_telegram_chat_gets_no_reminders(db_url):
+    booking, _ = bookings.book(new_session(3), "try-abc", None, "nl", payload, now=NOW)
+    assert booking.chat_id == "" and outbox.rows_for() == []
