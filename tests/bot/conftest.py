@@ -111,6 +111,11 @@ def outbox_database(migrated_sqlite: str, tmp_path, monkeypatch: pytest.MonkeyPa
     shutil.copy(migrated_sqlite, path)
     url = f"sqlite:///{path}"
     monkeypatch.setenv("DATABASE_URL", url)
+    # nothing of the lead store goes to the repository's var/ (spool, salt)
+    monkeypatch.setenv("PASSERELLE_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("PASSERELLE_SPOOL_DIR", str(tmp_path / "spool"))
+    monkeypatch.setenv("PASSERELLE_SPOOL_FLUSHER", "off")
+    monkeypatch.setenv("FUNNEL_SALT", "test-salt")
     return url
 
 
