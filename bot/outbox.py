@@ -254,6 +254,7 @@ class OutboxLoop:
     def __init__(self, sender: OutboxSender, interval: float = 1.0) -> None:
         self.sender, self.interval = sender, interval
         self._task: asyncio.Task[None] | None = None
+        self._last_error_log = -60.0
 
     def start(self) -> None:
         if self._task is None:
@@ -279,7 +280,10 @@ class OutboxLoop:
                 for result in await self.sender.send_due():
                     log.info("outbox: %s", result.line())
             except Exception:  # a database hiccup must not end the loop
-                log.exception("outbox pass failed")
+                now = time.monotonic()
+                if now - self._last_error_log >= 60:  # once a minute, not every second
+                    self._last_error_log = now
+                    log.exception("outbox pass failed (the database?); retrying every second")
             with suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.sender.stopping.wait(), self.interval)
 

@@ -51,6 +51,7 @@ class Relay:
 
     async def handle(self, message: Inbound) -> None:
         self.held.add(message)
+        await self._unblocked(message.chat_id)
         await self.work_off(message.chat_id)
 
     async def work_off(self, chat_id: int | str) -> None:
@@ -110,6 +111,7 @@ class Relay:
                 await self.deliverer.send(chat_id, outgoing)
         except ChatUnreachable as error:
             log.info("chat %s unreachable (%s): reply not delivered", chat_id, error)
+            await self._blocked(chat_id)
         self.languages.saw_reply(chat_id, reply.texts)
         for directive in reply.directives:
             await self._carry_out(message, directive)
@@ -137,6 +139,24 @@ class Relay:
             log.exception("chat %s: erasing bookings and queued messages failed",
                           message.chat_id)
         self.languages.forget(message.chat_id)
+
+    async def _blocked(self, chat_id: int | str) -> None:
+        """No reminder, nudge or broadcast goes to a chat that blocked the bot."""
+        from leads import outbox
+
+        try:
+            await asyncio.to_thread(outbox.chat_blocked, chat_id)
+        except Exception:
+            log.exception("chat %s: could not flag it as blocked", chat_id)
+
+    async def _unblocked(self, chat_id: int | str) -> None:
+        """A message from a chat flagged blocked: the person unblocked the bot."""
+        from leads import outbox
+
+        try:
+            await asyncio.to_thread(outbox.chat_unblocked, chat_id)
+        except Exception:  # the database is down: the conversation goes on
+            log.warning("chat %s: blocked flag not checked (database unreachable)", chat_id)
 
     async def _actions_healthy(self) -> bool:
         if not self.action_health_url:

@@ -298,12 +298,30 @@ def opt_in(chat_id: int | str) -> None:
             flag.opted_out_at = None
 
 
-def chat_unblocked(chat_id: int | str) -> None:
-    """The person wrote again after blocking: Telegram delivers to them again."""
+def chat_blocked(chat_id: int | str, now: datetime | None = None) -> int:
+    """A direct reply got a 403: flag the chat and stop what is queued for it."""
+    with session_scope(write=True) as session:
+        _flag(session, str(chat_id)).blocked_at = now or utcnow()
+        return session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.target == str(chat_id), OutboxMessage.state == "pending",
+                   OutboxMessage.kind != "webhook")
+            .values(state="blocked", last_error="the person blocked the bot")
+        ).rowcount
+
+
+def chat_unblocked(chat_id: int | str) -> bool:
+    """The person wrote again after blocking: Telegram delivers to them again. Reads first,
+    so the usual case (never blocked) writes nothing."""
+    with session_scope() as session:
+        flag = session.get(ChatFlag, str(chat_id))
+        if flag is None or flag.blocked_at is None:
+            return False
     with session_scope(write=True) as session:
         flag = session.get(ChatFlag, str(chat_id))
-        if flag is not None and flag.blocked_at is not None:
+        if flag is not None:
             flag.blocked_at = None
+        return True
 
 
 def left_alone(chat_id: int | str) -> bool:

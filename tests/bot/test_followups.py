@@ -115,3 +115,17 @@ async def test_a_blocked_chat_gets_nothing_more_from_the_outbox(telegram: FakeTe
         assert await OutboxSender(api).send_due() == []
     await asyncio.sleep(0)
     assert telegram.messages_to(CHAT) == []
+
+
+async def test_a_403_on_a_reply_flags_the_chat_and_a_new_message_clears_it(
+    bot, telegram: FakeTelegram, fake_rasa: FakeRasa
+) -> None:
+    outbox.enqueue("reminder", CHAT, "r", {"text": "x"}, utcnow() + timedelta(hours=5))
+    telegram.block(CHAT)
+    telegram.send_text(CHAT, "hallo")
+    await telegram.wait_for(lambda: outbox.left_alone(CHAT), timeout=10)
+    assert outbox.rows_for(kind="reminder")[0].state == "blocked"
+    telegram.blocked.discard(CHAT)  # unblocked, and writes again
+    telegram.send_text(CHAT, "hallo again")
+    await telegram.wait_for_messages(CHAT, 1)
+    assert not outbox.left_alone(CHAT)
