@@ -58,23 +58,33 @@ async def follow(tracker: Tracker, language: str, offer: str | None) -> None:
         if intent in ENDS_THE_CHECK or declined or not check_pending(tracker, offer):
             await asyncio.to_thread(cancel, chat_id, "nothing to resume")
         else:
-            await asyncio.to_thread(schedule, tracker.sender_id, chat_id, language)
+            started = tracker.active_loop_name == CHECK_FORM or intent == "start_check"
+            await asyncio.to_thread(schedule, tracker.sender_id, chat_id, language, None, started)
     except Exception:  # a nudge is a nicety: the conversation goes on without it
         log.exception("nudges not updated")
 
 
-def schedule(sender_id: str, chat_id: int, language: str, now: datetime | None = None) -> None:
+def schedule(
+    sender_id: str,
+    chat_id: int,
+    language: str,
+    now: datetime | None = None,
+    started: bool = True,
+) -> None:
+    """(Re)queue the nudges from `now`; the first one says "you'd started the check" when
+    the person had, else it invites to it."""
     from leads import outbox
     from leads.models import utcnow
 
     now = now or utcnow()
     for number, hours in enumerate(nudge_hours(), start=1):
         due = out_of_quiet_hours(now + timedelta(hours=hours))
+        response = "utter_nudge_offer" if number == 1 and not started else f"utter_nudge_{number}"
         outbox.reschedule(
             "nudge",
             chat_id,
             f"nudge:{number}",
-            render(f"utter_nudge_{number}", language),
+            render(response, language),
             due,
             sender_id=sender_id,
         )

@@ -235,6 +235,9 @@ async def test_the_check_pending_or_offered_decides_the_nudges(db_url):
     assert len(due_nudges()) == 2
     await nudges.follow(tracker("faq"), "fr", "check")  # the bot's last message offered it
     assert len(due_nudges()) == 2
+    with session_scope() as db:
+        first = db.scalars(select(OutboxMessage).where(OutboxMessage.key == "nudge:1")).one()
+        assert first.payload["label"] == "utter_nudge_offer"  # not "you'd started the check"
     await nudges.follow(tracker("stop", active_loop="check_form"), "fr", None)
     assert due_nudges() == []
     await nudges.follow(tracker("affirm", active_loop="check_form"), "fr", None)
