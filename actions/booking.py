@@ -129,7 +129,7 @@ class ActionBookSession(Action):
     async def _book(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, session_id: int
     ) -> None:
-        from leads import bookings, outbox
+        from leads import bookings, chat_flags
 
         language = language_of(tracker)
         chat_id = chat_id_of(tracker.sender_id)
@@ -144,7 +144,7 @@ class ActionBookSession(Action):
             await offer_sessions(dispatcher, tracker, "utter_booking_gone", exclude=session_id)
             return
         if chat_id is not None:  # booking asks for the reminders: a past opt-out is lifted
-            await asyncio.to_thread(outbox.opt_in, chat_id)
+            await asyncio.to_thread(chat_flags.opt_in, chat_id)
         when, place = describe(session, language), place_of(session, language)
         directions = directions_of(session, language)
         dispatcher.utter_message(
@@ -206,12 +206,12 @@ class ActionStopMessages(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        from leads import outbox
+        from leads import chat_flags
 
         chat_id = chat_id_of(tracker.sender_id)
         if chat_id is not None:
             try:
-                await asyncio.to_thread(outbox.opt_out, chat_id)
+                await asyncio.to_thread(chat_flags.opt_out, chat_id)
             except Exception:
                 log.exception("opt-out not recorded")
                 raise  # Rasa answers with its fallback; the person can say it again

@@ -142,19 +142,19 @@ class Relay:
 
     async def _blocked(self, chat_id: int | str) -> None:
         """No reminder, nudge or broadcast goes to a chat that blocked the bot."""
-        from leads import outbox
+        from leads import chat_flags
 
         try:
-            await asyncio.to_thread(outbox.chat_blocked, chat_id)
+            await asyncio.to_thread(chat_flags.chat_blocked, chat_id)
         except Exception:
             log.exception("chat %s: could not flag it as blocked", chat_id)
 
     async def _unblocked(self, chat_id: int | str) -> None:
         """A message from a chat flagged blocked: the person unblocked the bot."""
-        from leads import outbox
+        from leads import chat_flags
 
         try:
-            await asyncio.to_thread(outbox.chat_unblocked, chat_id)
+            await asyncio.to_thread(chat_flags.chat_unblocked, chat_id)
         except Exception:  # the database is down: the conversation goes on
             log.warning("chat %s: blocked flag not checked (database unreachable)", chat_id)
 

@@ -23,9 +23,9 @@ from leads.sessions import (
     SessionFull,
     SessionNotFound,
     SessionRow,
-    _booking_row,
-    _counts,
-    _session_row,
+    booking_row,
+    counts_by_state,
+    session_row,
 )
 
 REMINDERS = (("24h", timedelta(hours=24)), ("2h", timedelta(hours=2)))
@@ -56,8 +56,8 @@ def book(
             raise SessionNotFound(session_id)
         mine = _active(session, sender_id)
         if mine is not None and mine.session_id == session_id:
-            counts = _counts(session, [session_id])[session_id]
-            return _booking_row(mine), _session_row(info, counts)
+            counts = counts_by_state(session, [session_id])[session_id]
+            return booking_row(mine), session_row(info, counts)
         taken = session.scalar(
             select(func.count())
             .select_from(Booking)
@@ -79,8 +79,8 @@ def book(
         )
         session.add(booking)
         session.flush()
-        row = _booking_row(booking)
-        info_row = _session_row(info, _counts(session, [session_id])[session_id])
+        row = booking_row(booking)
+        info_row = session_row(info, counts_by_state(session, [session_id])[session_id])
         for which, before in REMINDERS:
             due = info.starts_at - before
             if due > now and chat_id is not None:  # no chat (try-the-bot): no reminders
@@ -105,7 +105,7 @@ def confirm(sender_id: str) -> tuple[BookingRow, SessionRow] | None:
             return None
         booking.state = "confirmed"
         info = session.get(InfoSession, booking.session_id)
-        return _booking_row(booking), _session_row(info, {})
+        return booking_row(booking), session_row(info, {})
 
 
 def cancel(sender_id: str) -> tuple[BookingRow, SessionRow] | None:
@@ -116,7 +116,7 @@ def cancel(sender_id: str) -> tuple[BookingRow, SessionRow] | None:
             return None
         _cancel(session, booking, "the person cancelled")
         info = session.get(InfoSession, booking.session_id)
-        return _booking_row(booking), _session_row(info, {})
+        return booking_row(booking), session_row(info, {})
 
 
 def active_for(sender_id: str) -> tuple[BookingRow, SessionRow] | None:
@@ -125,7 +125,7 @@ def active_for(sender_id: str) -> tuple[BookingRow, SessionRow] | None:
         if booking is None:
             return None
         info = session.get(InfoSession, booking.session_id)
-        return _booking_row(booking), _session_row(info, {})
+        return booking_row(booking), session_row(info, {})
 
 
 def mark(booking_id: int, session_id: int, state: str) -> BookingRow | None:
@@ -141,7 +141,7 @@ def mark(booking_id: int, session_id: int, state: str) -> BookingRow | None:
             _cancel(session, booking, "cancelled by staff")
         else:
             booking.state = state
-        row = _booking_row(booking)
+        row = booking_row(booking)
         campaign = session.scalar(select(Lead.campaign).where(Lead.sender_id == row.sender_id))
     if state == "attended":
         record_funnel_event(
@@ -159,7 +159,7 @@ def for_session(session_id: int) -> list[StaffBookingRow]:
             .order_by(Booking.id)
         )
         return [
-            StaffBookingRow(**vars(_booking_row(b)), lead_id=lead_id, first_name=name)
+            StaffBookingRow(**vars(booking_row(b)), lead_id=lead_id, first_name=name)
             for b, lead_id, name in rows
         ]
 

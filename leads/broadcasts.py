@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from leads import outbox
+from leads import chat_flags, outbox
 from leads.db import session_scope
 from leads.models import LANGUAGES, Lead, utcnow
 from leads.sessions import ACTIVE_BOOKING, Booking, Broadcast
@@ -82,7 +82,7 @@ def recipients(segment: Segment) -> list[Recipient]:
         for lead_id, sender, language, user_id in leads
         if (chat := _chat_of(sender, user_id)) is not None
     ]
-    alone = outbox.left_alone_chats(str(r.chat_id) for r in found)
+    alone = chat_flags.left_alone_chats(str(r.chat_id) for r in found)
     return [r for r in found if str(r.chat_id) not in alone]
 
 

@@ -246,4 +246,4 @@ class FunnelEvent(Base):
 
 
 # Tables kept in their own modules join the metadata here (Alembic and the tests see them).
-from leads import lead_events, outbox, sessions  # noqa: E402,F401
+from leads import chat_flags, lead_events, outbox, sessions  # noqa: E402,F401

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -25,6 +24,7 @@ from sqlalchemy import Index, Integer, String, Text, UniqueConstraint, delete, f
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from leads import chat_flags
 from leads.db import session_scope
 from leads.models import Base, choice, utcnow
 
@@ -80,16 +80,6 @@ class OutboxMessage(Base):
         UniqueConstraint("kind", "target", "key"),
         Index("ix_outbox_state_due", "state", "due_at"),
     )
-
-
-class ChatFlag(Base):
-    """A chat the bot must leave alone: blocked it (Telegram 403) or asked to stop."""
-
-    __tablename__ = "chat_flags"
-
-    chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    blocked_at: Mapped[datetime | None]
-    opted_out_at: Mapped[datetime | None]
 
 
 @dataclass(frozen=True)
@@ -248,7 +238,7 @@ def mark_blocked(row_id: int, chat_id: str, now: datetime) -> int:
             .where(OutboxMessage.id == row_id)
             .values(state="blocked", last_error="the person blocked the bot")
         )
-        _flag(session, chat_id).blocked_at = now
+        chat_flags.flag(session, chat_id).blocked_at = now
         stopped = session.execute(
             update(OutboxMessage)
             .where(
@@ -280,66 +270,6 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
-# --- the person's wishes -----------------------------------------------------------------
-
-
-def opt_out(chat_id: int | str, now: datetime | None = None) -> int:
-    """No more reminders, nudges or broadcasts; returns how many queued ones were cancelled."""
-    now = now or utcnow()
-    with session_scope(write=True) as session:
-        _flag(session, str(chat_id)).opted_out_at = now
-        return _cancel_unsolicited(session, [str(chat_id)], "the person asked to stop")
-
-
-def opt_in(chat_id: int | str) -> None:
-    with session_scope(write=True) as session:
-        flag = session.get(ChatFlag, str(chat_id))
-        if flag is not None:
-            flag.opted_out_at = None
-
-
-def chat_blocked(chat_id: int | str, now: datetime | None = None) -> int:
-    """A direct reply got a 403: flag the chat and stop what is queued for it."""
-    with session_scope(write=True) as session:
-        _flag(session, str(chat_id)).blocked_at = now or utcnow()
-        return session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.target == str(chat_id), OutboxMessage.state == "pending",
-                   OutboxMessage.kind != "webhook")
-            .values(state="blocked", last_error="the person blocked the bot")
-        ).rowcount
-
-
-def chat_unblocked(chat_id: int | str) -> bool:
-    """The person wrote again after blocking: Telegram delivers to them again. Reads first,
-    so the usual case (never blocked) writes nothing."""
-    with session_scope() as session:
-        flag = session.get(ChatFlag, str(chat_id))
-        if flag is None or flag.blocked_at is None:
-            return False
-    with session_scope(write=True) as session:
-        flag = session.get(ChatFlag, str(chat_id))
-        if flag is not None:
-            flag.blocked_at = None
-        return True
-
-
-def left_alone(chat_id: int | str) -> bool:
-    """True when the chat blocked the bot or asked to stop the messages."""
-    with session_scope() as session:
-        flag = session.get(ChatFlag, str(chat_id))
-        return flag is not None and (flag.blocked_at is not None or flag.opted_out_at is not None)
-
-
-def left_alone_chats(chat_ids: Iterable[str]) -> set[str]:
-    ids = list(chat_ids)
-    if not ids:
-        return set()
-    with session_scope() as session:
-        flags = session.scalars(select(ChatFlag).where(ChatFlag.chat_id.in_(ids)))
-        return {f.chat_id for f in flags if f.blocked_at or f.opted_out_at}
-
-
 def forget(sender_id: str) -> int:
     """/forget: every queued or past message of this person goes (flags too)."""
     chat_id = sender_id.removeprefix("tg-")
@@ -350,7 +280,7 @@ def forget(sender_id: str) -> int:
                 | ((OutboxMessage.target == chat_id) & (OutboxMessage.kind != "webhook"))
             )
         ).rowcount
-        session.execute(delete(ChatFlag).where(ChatFlag.chat_id == chat_id))
+        session.execute(delete(chat_flags.ChatFlag).where(chat_flags.ChatFlag.chat_id == chat_id))
         return gone
 
 
@@ -418,14 +348,6 @@ def _set(row_id: int, **values: Any) -> None:
         session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
 
 
-def _flag(session: Session, chat_id: str) -> ChatFlag:
-    flag = session.get(ChatFlag, chat_id)
-    if flag is None:
-        flag = ChatFlag(chat_id=chat_id)
-        session.add(flag)
-    return flag
-
-
 def _interrupt_stale(session: Session, now: datetime) -> None:
     wall = utcnow()
     abandoned = session.execute(
@@ -461,8 +383,9 @@ def _lease(name: str, default: timedelta) -> timedelta:
 
 
 def _skip_left_alone_chats(session: Session) -> None:
-    flagged = select(ChatFlag.chat_id).where(
-        (ChatFlag.blocked_at.is_not(None)) | (ChatFlag.opted_out_at.is_not(None))
+    flags = chat_flags.ChatFlag
+    flagged = select(flags.chat_id).where(
+        (flags.blocked_at.is_not(None)) | (flags.opted_out_at.is_not(None))
     )
     session.execute(
         update(OutboxMessage)
@@ -473,18 +396,6 @@ def _skip_left_alone_chats(session: Session) -> None:
         )
         .values(state="cancelled", last_error="the person blocked the bot or asked to stop")
     )
-
-
-def _cancel_unsolicited(session: Session, chat_ids: list[str], reason: str) -> int:
-    return session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.state == "pending",
-            OutboxMessage.kind.in_(UNSOLICITED),
-            OutboxMessage.target.in_(chat_ids),
-        )
-        .values(state="cancelled", last_error=reason)
-    ).rowcount
 
 
 def reschedule(

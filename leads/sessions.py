@@ -175,7 +175,7 @@ def create_session(data: SessionInput, created_by: int | None = None) -> Session
         row = InfoSession(created_by=created_by, **_columns(data))
         session.add(row)
         session.flush()
-        return _session_row(row, {})
+        return session_row(row, {})
 
 
 def update_session(session_id: int, data: SessionInput) -> SessionRow:
@@ -185,7 +185,7 @@ def update_session(session_id: int, data: SessionInput) -> SessionRow:
             raise SessionNotFound(session_id)
         for name, value in _columns(data).items():
             setattr(row, name, value)
-        return _session_row(row, _counts(session, [row.id]).get(row.id, {}))
+        return session_row(row, counts_by_state(session, [row.id]).get(row.id, {}))
 
 
 def set_active(session_id: int, active: bool) -> None:
@@ -199,7 +199,7 @@ def set_active(session_id: int, active: bool) -> None:
 def get_session(session_id: int) -> SessionRow | None:
     with session_scope() as session:
         row = session.get(InfoSession, session_id)
-        return None if row is None else _session_row(row, _counts(session, [row.id])[row.id])
+        return None if row is None else session_row(row, counts_by_state(session, [row.id])[row.id])
 
 
 def list_sessions(*, after: datetime | None = None, active_only: bool = False) -> list[SessionRow]:
@@ -210,8 +210,8 @@ def list_sessions(*, after: datetime | None = None, active_only: bool = False) -
         query = query.where(InfoSession.active.is_(True))
     with session_scope() as session:
         rows = list(session.scalars(query))
-        counts = _counts(session, [r.id for r in rows])
-        return [_session_row(r, counts[r.id]) for r in rows]
+        counts = counts_by_state(session, [r.id for r in rows])
+        return [session_row(r, counts[r.id]) for r in rows]
 
 
 def upcoming(
@@ -239,7 +239,7 @@ def bookings_for_session(session_id: int) -> list[BookingRow]:
         rows = session.scalars(
             select(Booking).where(Booking.session_id == session_id).order_by(Booking.id)
         )
-        return [_booking_row(b) for b in rows]
+        return [booking_row(b) for b in rows]
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -259,7 +259,7 @@ def _columns(data: SessionInput) -> dict[str, Any]:
     }
 
 
-def _counts(session: Session, ids: list[int]) -> dict[int, dict[str, int]]:
+def counts_by_state(session: Session, ids: list[int]) -> dict[int, dict[str, int]]:
     counts: dict[int, dict[str, int]] = {session_id: {} for session_id in ids}
     if ids:
         rows = session.execute(
@@ -272,7 +272,7 @@ def _counts(session: Session, ids: list[int]) -> dict[int, dict[str, int]]:
     return counts
 
 
-def _session_row(row: InfoSession, counts: dict[str, int]) -> SessionRow:
+def session_row(row: InfoSession, counts: dict[str, int]) -> SessionRow:
     return SessionRow(
         row.id,
         row.starts_at,
@@ -289,7 +289,7 @@ def _session_row(row: InfoSession, counts: dict[str, int]) -> SessionRow:
     )
 
 
-def _booking_row(b: Booking) -> BookingRow:
+def booking_row(b: Booking) -> BookingRow:
     return BookingRow(
         b.id, b.session_id, b.sender_id, b.chat_id, b.language, b.state, b.created_at, b.updated_at
     )

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from leads import broadcasts, outbox, repository
+from leads import broadcasts, chat_flags, outbox, repository
 from leads.broadcasts import Segment
 from leads.models import utcnow
 from leads.outbox import BRUSSELS
@@ -95,7 +95,7 @@ async def test_200_consented_leads_get_it_once_paced_across_a_restart(
 
 async def test_the_segment_keeps_out_blocked_opted_out_and_booked(telegram: FakeTelegram):
     consented, _ = leads_with_one_without_consent(telegram, 6)
-    outbox.opt_out(consented[0])
+    chat_flags.opt_out(consented[0])
     outbox.mark_blocked(0, str(consented[1]), utcnow())
     assert broadcasts.preview(Segment())["all"] == 4
     assert broadcasts.preview(Segment(language="fr"))["all"] == 1

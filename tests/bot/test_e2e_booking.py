@@ -150,9 +150,9 @@ async def test_a_check_left_halfway_gets_one_nudge_and_none_after_stop(e2e, stac
     [nudge] = chat.messages[count:]
     assert "/start_check" in [b["callback_data"] for b in nudge.buttons]
     stopped = await chat.say(STOP_MESSAGES["en"])
-    from leads import outbox
+    from leads import chat_flags
 
-    assert await asyncio.to_thread(outbox.left_alone, chat.chat_id), [m.text for m in stopped]
+    assert await asyncio.to_thread(chat_flags.left_alone, chat.chat_id), [m.text for m in stopped]
     after_stop = len(chat.messages)
     await send_due(stack, chat.telegram, left_at + timedelta(days=5))
     assert len(chat.messages) == after_stop

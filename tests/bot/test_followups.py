@@ -11,7 +11,7 @@ from datetime import timedelta
 from icalendar import Calendar
 
 from bot.outbox import OutboxSender
-from leads import outbox
+from leads import chat_flags, outbox
 from leads.models import utcnow
 from tests.bot.conftest import FakeRasa
 from tests.fake_telegram import FakeTelegram
@@ -109,7 +109,7 @@ async def test_a_blocked_chat_gets_nothing_more_from_the_outbox(telegram: FakeTe
     async with Bot(telegram.token, base_url=telegram.base_url) as api:
         results = await OutboxSender(api).send_due()
     assert [r.state for r in results] == ["blocked"]
-    assert outbox.left_alone(CHAT)
+    assert chat_flags.left_alone(CHAT)
     outbox.enqueue("nudge", CHAT, "nudge:2", {"text": "Nog eens"}, utcnow())
     async with Bot(telegram.token, base_url=telegram.base_url) as api:
         assert await OutboxSender(api).send_due() == []
@@ -123,9 +123,9 @@ async def test_a_403_on_a_reply_flags_the_chat_and_a_new_message_clears_it(
     outbox.enqueue("reminder", CHAT, "r", {"text": "x"}, utcnow() + timedelta(hours=5))
     telegram.block(CHAT)
     telegram.send_text(CHAT, "hallo")
-    await telegram.wait_for(lambda: outbox.left_alone(CHAT), timeout=10)
+    await telegram.wait_for(lambda: chat_flags.left_alone(CHAT), timeout=10)
     assert outbox.rows_for(kind="reminder")[0].state == "blocked"
     telegram.blocked.discard(CHAT)  # unblocked, and writes again
     telegram.send_text(CHAT, "hallo again")
     await telegram.wait_for_messages(CHAT, 1)
-    assert not outbox.left_alone(CHAT)
+    assert not chat_flags.left_alone(CHAT)

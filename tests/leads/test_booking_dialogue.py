@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions import booking, nudges
-from leads import outbox
+from leads import chat_flags, outbox
 from leads import repository as repo
 from leads.db import session_scope
 from leads.models import FunnelEvent, utcnow
@@ -117,7 +117,7 @@ async def test_without_the_checks_consent_the_booking_asks_first(db_url):
 
 async def test_booking_confirms_with_details_and_a_calendar_file_and_queues_reminders(db_url):
     repo.save_lead(lead_input(SENDER, language="fr"))  # the check's consent covers it
-    outbox.opt_out(CHAT)  # an earlier "stop": booking asks for the reminders again
+    chat_flags.opt_out(CHAT)  # an earlier "stop": booking asks for the reminders again
     session_id = session_in(3)
     confirmed, document = await run(
         booking.ActionBookSession(), tracker(entities={"session_id": str(session_id)})
@@ -132,7 +132,7 @@ async def test_booking_confirms_with_details_and_a_calendar_file_and_queues_remi
     assert event.decoded("dtstart").astimezone(BRUSSELS).hour == 18
     assert str(event["summary"]) == "Séance d'info Passerelle"
     assert "Arts-Loi" in str(event["description"])
-    assert not outbox.left_alone(CHAT)
+    assert not chat_flags.left_alone(CHAT)
     with session_scope() as db:
         rows = db.scalars(
             select(OutboxMessage)
@@ -184,7 +184,7 @@ async def test_stop_messages_opts_out_and_cancels_what_waits(db_url):
     nudges.schedule(SENDER, CHAT, "nl")
     [message] = await run(booking.ActionStopMessages(), tracker("stop_messages"))
     assert message["response"] == "utter_messages_stopped"
-    assert outbox.left_alone(CHAT)
+    assert chat_flags.left_alone(CHAT)
     assert {r.state for r in outbox.rows_for(kind="nudge")} == {"cancelled"}
 
 

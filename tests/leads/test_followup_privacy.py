@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from leads import bookings, outbox
+from leads import bookings, chat_flags, outbox
 from leads import repository as repo
 from leads.db import session_scope
 from leads.models import utcnow
@@ -52,10 +52,10 @@ def test_erasing_a_lead_erases_its_bookings_and_waiting_messages(db_url, monkeyp
 
 def test_forget_without_a_lead_still_erases_bookings_and_messages(db_url):
     bookings.book(session_at(3), "tg-33", 33, "fr", reminder)
-    outbox.opt_out(33)
+    chat_flags.opt_out(33)
     assert bookings.forget("tg-33") == 1
     assert outbox.forget("tg-33") == 2
-    assert booking_count("tg-33") == 0 and not outbox.left_alone(33)
+    assert booking_count("tg-33") == 0 and not chat_flags.left_alone(33)
 
 
 def test_retention_removes_old_bookings_and_finished_messages(db_url):

@@ -19,11 +19,12 @@ from sqlalchemy import select, update
 from telegram import Bot
 
 from bot.outbox import OutboxLoop, OutboxSender, sign
-from leads import outbox
+from leads import chat_flags, outbox
 from leads import repository as repo
+from leads.chat_flags import ChatFlag
 from leads.db import session_scope
 from leads.models import utcnow
-from leads.outbox import ChatFlag, OutboxMessage
+from leads.outbox import OutboxMessage
 from leads.paths import REPO_ROOT
 from tests.fake_telegram import FakeTelegram
 from tests.leads.helpers import lead_input
@@ -103,7 +104,7 @@ async def test_a_blocked_chat_is_flagged_and_nothing_more_goes_to_it(db_url, tel
         results = {r.row_id: r.state for r in await sender.send_due()}
         assert sorted(results.values()) == ["blocked", "sent"]
         assert state_of("n1")[0] == "blocked"  # stopped before its time came
-        assert outbox.left_alone(11) and not outbox.left_alone(12)
+        assert chat_flags.left_alone(11) and not chat_flags.left_alone(12)
         outbox.enqueue("broadcast", 11, "b1", message("news"), T0)
         clock.now = T0 + timedelta(hours=2)
         assert await sender.send_due() == []
@@ -244,18 +245,18 @@ async def test_two_senders_on_postgresql_claim_disjoint_rows(
 def test_opt_out_cancels_queued_unsolicited_messages_but_not_replies(db_url):
     outbox.enqueue("nudge", 11, "n1", message("x"), T0 + timedelta(hours=24))
     outbox.enqueue("staff_reply", 11, "s1", message("y"), T0)
-    assert outbox.opt_out(11, T0) == 1
+    assert chat_flags.opt_out(11, T0) == 1
     assert state_of("n1")[0] == "cancelled" and state_of("s1")[0] == "pending"
-    assert outbox.left_alone(11)
-    outbox.opt_in(11)
-    assert not outbox.left_alone(11)
+    assert chat_flags.left_alone(11)
+    chat_flags.opt_in(11)
+    assert not chat_flags.left_alone(11)
 
 
 def test_forget_erases_the_persons_rows_and_flags(db_url):
     outbox.enqueue("nudge", 11, "n1", message("x"), T0, sender_id="tg-11")
     outbox.enqueue("staff_reply", 11, "s1", message("y"), T0, sender_id="tg-11")
     outbox.enqueue("nudge", 12, "n1", message("x"), T0, sender_id="tg-12")
-    outbox.opt_out(11)
+    chat_flags.opt_out(11)
     assert outbox.forget("tg-11") == 2
     with session_scope() as session:
         assert [r.target for r in session.scalars(select(OutboxMessage))] == ["12"]
