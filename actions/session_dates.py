@@ -4,6 +4,7 @@ dashboard), in the person's words: "woensdag 9 december om 18 uur in Brussel".""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 CACHE_SECONDS = 30.0
 ONLINE = {"nl": "online", "fr": "en ligne", "en": "online"}
 _cache: dict[tuple[str, date], tuple[float, str | None]] = {}
+_refreshing: set[tuple[str, date]] = set()
 
 
 def clock_time(moment: datetime, language: str) -> str:
@@ -46,15 +48,30 @@ def describe(session: SessionRow, language: str, today: date | None = None) -> s
 
 def upcoming_text(language: str, today: date | None = None) -> str | None:
     """The next sessions as a phrase; None when there is none in the database (or no
-    database yet): the facts file's text is used then."""
+    database yet): the facts file's text is used then.
+
+    Called on every message from async code: only the very first call of a language reads
+    the database in line; later a stale answer is refreshed in a thread while the cached
+    one is used, so a slow or unreachable database never holds a conversation up.
+    """
     today = today or date.today()
     key = (language, today)
     cached = _cache.get(key)
-    if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
-        return cached[1]
-    text = _read(language, today)
-    _cache[key] = (time.monotonic(), text)
-    return text
+    if cached is None:
+        return _refresh(key)
+    if time.monotonic() - cached[0] >= CACHE_SECONDS and key not in _refreshing:
+        _refreshing.add(key)
+        threading.Thread(target=_refresh, args=(key,), daemon=True).start()
+    return cached[1]
+
+
+def _refresh(key: tuple[str, date]) -> str | None:
+    try:
+        text = _read(*key)
+        _cache[key] = (time.monotonic(), text)
+        return text
+    finally:
+        _refreshing.discard(key)
 
 
 def clear_cache() -> None:
