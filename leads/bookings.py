@@ -164,6 +164,18 @@ def for_session(session_id: int) -> list[StaffBookingRow]:
         ]
 
 
+def for_sender(sender_id: str) -> list[tuple[BookingRow, SessionRow]]:
+    """The person's bookings, newest first, with their sessions (for the lead page)."""
+    with session_scope() as session:
+        rows = session.execute(
+            select(Booking, InfoSession)
+            .join(InfoSession, InfoSession.id == Booking.session_id)
+            .where(Booking.sender_id == sender_id)
+            .order_by(Booking.id.desc())
+        )
+        return [(booking_row(b), session_row(s, {})) for b, s in rows]
+
+
 def attended_senders(since: datetime | None = None) -> dict[str, set[str]]:
     """Conversations that booked and that attended (for the funnel)."""
     query = select(Booking.sender_id, Booking.state)

@@ -15,7 +15,7 @@ from admin.replies import ReplyError, can_reply, send_reply
 from admin.security import current_user, require_admin
 from admin.settings import AdminSettings
 from admin.web import flash, redirect, render
-from leads import outbox, repository
+from leads import bookings, outbox, repository
 from leads.export import write_csv
 from leads.models import CAMPUSES, LANGUAGES, STATUSES, utcnow
 from leads.repository import InvalidValue, LeadDetail, LeadNotFound, StaffRow, StaleLead
@@ -247,6 +247,7 @@ async def _lead_response(
         "reply_error": reply_error,
         "reply_text": reply_text,
         "outgoing": outbox.rows_for(sender_id=lead.sender_id, limit=20),
+        "bookings": bookings.for_sender(lead.sender_id),
         "conflict": conflict,
         "loaded_at": datetime.now().astimezone(),
         "breakdown": sorted(lead.score_breakdown.items(), key=lambda item: -_points(item[1])),

@@ -95,6 +95,8 @@ def test_the_session_page_lists_bookings_and_staff_mark_attendance(
     )
     assert marked.status_code == 303
     assert [b.state for b in bookings.for_session(session_id)] == ["attended", "cancelled"]
+    lead_page = staff_client.get(f"/leads/{lead_id}").text
+    assert f'href="/sessions/{session_id}"' in lead_page and 'data-state="attended"' in lead_page
     [total] = [r for r in repository.funnel_report(None, None) if r.dimension == "all"]
     assert total.count("attended") == 1  # the funnel's last step
     wrong = staff_client.post(
