@@ -176,21 +176,6 @@ def for_sender(sender_id: str) -> list[tuple[BookingRow, SessionRow]]:
         return [(booking_row(b), session_row(s, {})) for b, s in rows]
 
 
-def attended_senders(since: datetime | None = None) -> dict[str, set[str]]:
-    """Conversations that booked and that attended (for the funnel)."""
-    query = select(Booking.sender_id, Booking.state)
-    if since is not None:
-        query = query.where(Booking.created_at >= since)
-    booked: set[str] = set()
-    attended: set[str] = set()
-    with session_scope() as session:
-        for sender_id, state in session.execute(query):
-            booked.add(sender_id)
-            if state == "attended":
-                attended.add(sender_id)
-    return {"booked": booked, "attended": attended}
-
-
 def forget(sender_id: str) -> int:
     """/forget: the person's bookings go (their reminders go with the outbox rows)."""
     from sqlalchemy import delete

@@ -284,18 +284,6 @@ def forget(sender_id: str) -> int:
         return gone
 
 
-def cancel_batch(batch: str, reason: str) -> int:
-    with session_scope(write=True) as session:
-        return session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.batch == batch,
-                OutboxMessage.state == "pending",
-            )
-            .values(state="cancelled", last_error=reason)
-        ).rowcount
-
-
 # --- reading -----------------------------------------------------------------------------
 
 

@@ -234,14 +234,6 @@ def upcoming(
     return sessions[:limit]
 
 
-def bookings_for_session(session_id: int) -> list[BookingRow]:
-    with session_scope() as session:
-        rows = session.scalars(
-            select(Booking).where(Booking.session_id == session_id).order_by(Booking.id)
-        )
-        return [booking_row(b) for b in rows]
-
-
 # --- helpers ------------------------------------------------------------------------------
 
 
