@@ -92,6 +92,7 @@ class ActionSaveLead(Action):
         record_funnel("check_completed", tracker)
         if answers["consent"] is not True:
             dispatcher.utter_message(response="utter_check_no_consent")
+            await forget_nudges(tracker)
             # nothing personal stays behind, not even in the conversation's slots
             return cleared(CHECK_SLOTS + HELPER_SLOTS)
         lead_id = save(tracker, answers, result)
@@ -105,6 +106,16 @@ class ActionSaveLead(Action):
             dispatcher.utter_message(response="utter_check_nurture")
         await follow_up_check(dispatcher, tracker)
         return [SlotSet("check_done", True), SlotSet(REASK, None)]
+
+
+async def forget_nudges(tracker: Tracker) -> None:
+    """No consent at the end of the check: not even a queued nudge keeps the chat's id."""
+    from leads import outbox
+
+    try:
+        await asyncio.to_thread(outbox.drop, "nudge", tracker.sender_id)
+    except Exception:
+        log.exception("queued nudges not erased")
 
 
 async def follow_up_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:

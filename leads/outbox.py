@@ -443,3 +443,13 @@ def purge_finished(before: datetime) -> int:
                 OutboxMessage.created_at < before,
             )
         ).rowcount
+
+
+def drop(kind: str, sender_id: str) -> int:
+    """Delete the person's rows of one kind (not just cancel: nothing of them stays)."""
+    with session_scope(write=True) as session:
+        return session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.kind == kind, OutboxMessage.sender_id == sender_id
+            )
+        ).rowcount
