@@ -217,7 +217,7 @@ def content_slots(language: str, today: date | None = None) -> dict[str, str]:
             f"{p.name}{COLON[language]}{p.registration_url}" for p in content.partners
         ),
         "c_teaching_languages": _teaching_languages(content, language),
-        "c_next_info_session": _upcoming(content, content.info_sessions, language, today),
+        "c_next_info_session": _next_info_sessions(content, language, today),
         "c_next_start": _upcoming(content, content.start_dates, language, today),
         "c_contact_email": contact.email,
         "c_contact_phone": display_contact(contact.phone),
@@ -249,6 +249,14 @@ def retention_slots(policy: RetentionPolicy) -> dict[str, str]:
 def unconfirmed_facts() -> list[str]:
     """The facts marked `confirmed: false`: defaults staff still have to check."""
     return list(load_content().unconfirmed)
+
+
+def _next_info_sessions(content: Content, language: str, today: date) -> str:
+    """The sessions staff manage in the dashboard; the facts file's dates when there are none."""
+    from actions.session_dates import upcoming_text
+
+    return upcoming_text(language, today) or _upcoming(content, content.info_sessions, language,
+                                                       today)
 
 
 def human_date(day: date, language: str, today: date | None = None) -> str:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -95,6 +96,7 @@ class ActionSaveLead(Action):
         if answers["consent"] is not True:
             dispatcher.utter_message(response="utter_check_no_consent")
             await on_consent_refused(tracker.sender_id)
+            await forget_nudges(tracker)
             # nothing personal stays behind, not even in the conversation's slots
             return cleared(CHECK_SLOTS + HELPER_SLOTS)
         lead_id = await save(tracker, answers, result)
@@ -106,7 +108,31 @@ class ActionSaveLead(Action):
             dispatcher.utter_message(response="utter_check_nurture_young")
         else:
             dispatcher.utter_message(response="utter_check_nurture")
+        await follow_up_check(dispatcher, tracker)
         return [SlotSet("check_done", True), SlotSet(REASK, None)]
+
+
+async def forget_nudges(tracker: Tracker) -> None:
+    """No consent at the end of the check: not even a queued nudge keeps the chat's id."""
+    from leads import outbox
+
+    try:
+        await asyncio.to_thread(outbox.drop, "nudge", tracker.sender_id)
+    except Exception:
+        log.exception("queued nudges not erased")
+
+
+async def follow_up_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """After the check: no more nudges to finish it; the next info sessions are offered."""
+    from actions import booking, nudges
+
+    chat_id = booking.chat_id_of(tracker.sender_id)
+    if chat_id is not None:
+        try:
+            await asyncio.to_thread(nudges.cancel, chat_id, "the check is done")
+        except Exception:
+            log.exception("nudges not cancelled")
+    await booking.offer_sessions(dispatcher, tracker)
 
 
 async def save(tracker: Tracker, answers: dict[str, Any], result: ScoreResult) -> int | None:

@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions import answers, funnel, review
+from actions import answers, funnel, nudges, review
 from actions.content import content_slots
 from actions.domain import domain_or_cached
 from actions.language import choose_language
@@ -195,4 +195,5 @@ class ValidatePasserelleSlotMappings(ValidationAction):
         language = changed.get("language") or tracker.get_slot("language") or default_language()
         funnel.record_new_steps(tracker, language)
         await review.on_user_message(tracker, language)
+        await nudges.follow(tracker, language, offer_of(tracker.events))
         return [SlotSet(name, value) for name, value in changed.items()]

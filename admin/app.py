@@ -27,10 +27,12 @@ from admin.routers import (
     account,
     api,
     auth,
+    broadcasts,
     campaigns,
     funnel,
     leads,
     review,
+    sessions,
     try_bot,
     understanding,
 )
@@ -85,7 +87,10 @@ def create_app(settings: AdminSettings | None = None) -> FastAPI:
     app.state.bot_names = BotNames(settings)
     app.state.rasa_client = RasaClient(settings.rasa_urls, timeout=30)
 
-    for router in (auth, leads, campaigns, funnel, try_bot, account, review, understanding):
+    for router in (
+        auth, leads, campaigns, sessions, broadcasts, funnel, try_bot, account, review,
+        understanding,
+    ):
         app.include_router(router.router)
     app.include_router(api.router)
     app.include_router(review.api_router)

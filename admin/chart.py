@@ -13,6 +13,8 @@ STEP_LABELS = {
     "check_started": "Started the check",
     "check_completed": "Completed the check",
     "qualified": "Qualified",
+    "booked": "Booked an info session",
+    "attended": "Attended it",
     "contacted": "Contacted",
     "enrolled": "Enrolled",
 }

@@ -1,17 +1,18 @@
-"""Staff replies through the bot: delivered in the person's Telegram chat, then recorded in
-the conversation (Rasa tracker) so they show in the transcript."""
+"""Staff replies through the bot: queued in the outbox, which the bot sends in the person's
+Telegram chat within seconds (bot.outbox), and recorded in the conversation (Rasa tracker)
+so they show in the transcript. The lead page shows whether it went out."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
+import time
 from dataclasses import dataclass
-
-from starlette.concurrency import run_in_threadpool
-from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from admin.rasa_api import RasaApiError, append_staff_message
 from admin.settings import AdminSettings
+from leads import outbox
 from leads.audit import audit
 from leads.lead_queue import add_note
 from leads.rows import LeadDetail, StaffRow
@@ -65,33 +66,21 @@ async def send_reply(
     if problem:
         raise ReplyError(problem)
     chat_id = telegram_chat_id(lead)
-    assert chat_id is not None and settings.telegram_token
-    await _deliver(settings.telegram_token, settings.telegram_api_base_url, chat_id, text)
-    await run_in_threadpool(audit, f"staff:{staff.id}", "replied", f"lead {lead.id}")
+    assert chat_id is not None
+    # The same text for the same lead within a minute is one reply (a double click).
+    key = f"{lead.id}:{int(time.time() // 60)}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+    queued = await asyncio.to_thread(
+        outbox.enqueue, "staff_reply", chat_id, key, {"text": text, "label": f"lead {lead.id}"},
+        sender_id=lead.sender_id)
+    if not queued:
+        raise ReplyError("This reply is already on its way.")
+    await asyncio.to_thread(audit, f"staff:{staff.id}", "replied", f"lead {lead.id}")
     try:
         await append_staff_message(settings, lead.sender_id, text, staff.id)
     except RasaApiError as error:
         # Delivered but not in the transcript: keep a trace on the lead itself.
         log.warning("staff reply to lead %s not recorded in the tracker: %s", lead.id, error)
-        await run_in_threadpool(add_note, lead.id, f"[Reply sent on Telegram]\n{text}", staff.id)
+        await asyncio.to_thread(add_note, lead.id, f"[Reply queued for Telegram]\n{text}", staff.id)
         return ReplyResult(in_transcript=False)
     return ReplyResult(in_transcript=True)
 
-
-async def _deliver(token: str, base_url: str, chat_id: int, text: str) -> None:
-    bot = Bot(token, base_url=base_url)
-    try:
-        async with bot:
-            await bot.send_message(chat_id=chat_id, text=text)
-    except Forbidden as error:
-        raise ReplyError("The person blocked the bot: the reply could not be delivered.") from error
-    except RetryAfter as error:
-        raise ReplyError(
-            f"Telegram asks to slow down: try again in {error.retry_after} seconds."
-        ) from error
-    except BadRequest as error:
-        raise ReplyError(f"Telegram refused the message: {error.message}") from error
-    except NetworkError as error:
-        raise ReplyError("Telegram cannot be reached right now: try again in a minute.") from error
-    except TelegramError as error:
-        raise ReplyError(f"Telegram refused the message: {error}") from error

@@ -53,6 +53,7 @@ from bot.inbound import clean_text, trim
 from bot.languages import ChatLanguages
 from bot.notify import StaffNotifier
 from bot.ordering import ChatOrderedUpdateProcessor, ChatTurns
+from bot.outbox import OutboxLoop, OutboxSender
 from bot.pacing import ChatPacer
 from bot.pending import HeldMessages, Inbound, RetryLoop
 from bot.rasa_client import RasaClient
@@ -106,6 +107,7 @@ class PasserelleBot:
         self.relay: Relay | None = None
         self.deliverer: Deliverer | None = None
         self.retry: RetryLoop | None = None
+        self.outbox: OutboxLoop | None = None
         self.application = self._build()
 
     # --- building -------------------------------------------------------------------------
@@ -128,6 +130,7 @@ class PasserelleBot:
             .request(AiohttpRequest(connection_pool_size=128))
             .get_updates_request(AiohttpRequest())
             .post_init(self._post_init)
+            .post_stop(self._post_stop)
             .post_shutdown(self._post_shutdown)
             .build()
         )
@@ -157,9 +160,7 @@ class PasserelleBot:
         )
         notifier = None
         if settings.staff_chat_id is not None:
-            notifier = StaffNotifier(
-                application.bot, settings.staff_chat_id, settings.dashboard_url
-            )
+            notifier = StaffNotifier(settings.staff_chat_id, settings.dashboard_url)
         self.relay = Relay(
             self.rasa,
             self.deliverer,
@@ -182,6 +183,11 @@ class PasserelleBot:
         self.retry.start()
         if self.erasure_retries is not None:
             self.erasure_retries.start()
+        if settings.outbox_interval > 0:
+            self.outbox = OutboxLoop(OutboxSender(
+                application.bot, rate=settings.outbox_rate,
+                webhook_secret=settings.crm_webhook_secret), settings.outbox_interval)
+            self.outbox.start()
         try:
             await register_commands(application.bot)
         except TelegramError as error:
@@ -192,7 +198,14 @@ class PasserelleBot:
             ", ".join(settings.rasa_urls),
         )
 
+    async def _post_stop(self, application: Application) -> None:
+        """Before the HTTP client closes: the message being sent finishes, the rest waits."""
+        if self.outbox is not None:
+            await self.outbox.stop()
+            self.outbox = None
+
     async def _post_shutdown(self, application: Application) -> None:
+        await self._post_stop(application)
         if self.retry is not None:
             await self.retry.stop()
         if self.erasure_retries is not None:
@@ -460,6 +473,7 @@ async def running(settings: Settings, **options: Any) -> AsyncIterator[Passerell
         await application.start()
         yield passerelle
     finally:
+        await passerelle._post_stop(application)
         if receiver is not None:
             await receiver.stop()
         if application.updater is not None and application.updater.running:

@@ -17,8 +17,9 @@ COMMAND_PAYLOADS = {
     "privacy": "/privacy",
     "forget": "/forget_me",
     "stop": "/stop",
+    "unsubscribe": "/stop_messages",
 }
-MENU = ["start", "help", "language", "privacy", "forget", "stop"]
+MENU = ["start", "help", "language", "privacy", "forget", "stop", "unsubscribe"]
 
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _NOT_CODE = re.compile(r"[^A-Za-z0-9_-]")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
-from telegram import Bot, LinkPreviewOptions, Message
+from telegram import Bot, InputFile, LinkPreviewOptions, Message
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -95,6 +96,23 @@ class Deliverer:
                 )
                 return None
             await asyncio.sleep(pause)
+
+    async def send_document(self, chat_id: int | str, directive: dict) -> Message | None:
+        """A file the dialogue attached (the calendar file of a booking); never raises."""
+        try:
+            data = base64.b64decode(str(directive["content_b64"]), validate=True)
+            filename = str(directive.get("filename") or "file")
+        except (KeyError, ValueError):
+            log.warning("a document directive without a readable file: ignored")
+            return None
+        await self.pacer.wait_turn(chat_id)
+        try:
+            return await self.bot.send_document(
+                chat_id, InputFile(data, filename=filename),
+                caption=str(directive.get("caption") or "") or None)
+        except TelegramError as error:
+            log.warning("sending a document to chat %s failed: %s", chat_id, error)
+            return None
 
     async def say(self, chat_id: int | str, text: str) -> Message | None:
         """One of the bot's own short texts; never raises."""

@@ -53,6 +53,7 @@ class Relay:
 
     async def handle(self, message: Inbound) -> None:
         self.held.add(message)
+        await self._unblocked(message.chat_id)
         await self.work_off(message.chat_id)
 
     async def work_off(self, chat_id: int | str) -> None:
@@ -119,6 +120,7 @@ class Relay:
                 await self.deliverer.send(chat_id, outgoing)
         except ChatUnreachable as error:
             log.info("chat %s unreachable (%s): reply not delivered", pseudonym(chat_id), error)
+            await self._blocked(chat_id)
         self.languages.saw_reply(chat_id, reply.texts)
         for directive in reply.directives:
             await self._carry_out(message, directive)
@@ -129,6 +131,8 @@ class Relay:
             await self._erase(message)
         elif kind == "notify_staff" and self.notifier is not None:
             await self.notifier.notify(directive)
+        elif kind == "send_document":
+            await self.deliverer.send_document(message.chat_id, directive)
         elif kind != "notify_staff":
             log.warning("unknown directive from Rasa: %r", kind)
 
@@ -138,7 +142,31 @@ class Relay:
             log.info("chat %s: tracker erased (%s rows)", pseudonym(message.chat_id), erased)
         except Exception:  # it stays pending in the lead store: retried (ErasureRetries)
             log.exception("chat %s: erasing the Rasa tracker failed", pseudonym(message.chat_id))
+        try:  # the person's bookings and the messages queued for them go too
+            await asyncio.to_thread(forget_followups, message.sender_id)
+        except Exception:
+            log.exception(
+                "chat %s: erasing bookings and queued messages failed", pseudonym(message.chat_id)
+            )
         self.languages.forget(message.chat_id)
+
+    async def _blocked(self, chat_id: int | str) -> None:
+        """No reminder, nudge or broadcast goes to a chat that blocked the bot."""
+        from leads import chat_flags
+
+        try:
+            await asyncio.to_thread(chat_flags.chat_blocked, chat_id)
+        except Exception:
+            log.exception("chat %s: could not flag it as blocked", chat_id)
+
+    async def _unblocked(self, chat_id: int | str) -> None:
+        """A message from a chat flagged blocked: the person unblocked the bot."""
+        from leads import chat_flags
+
+        try:
+            await asyncio.to_thread(chat_flags.chat_unblocked, chat_id)
+        except Exception:  # the database is down: the conversation goes on
+            log.warning("chat %s: blocked flag not checked (database unreachable)", chat_id)
 
     async def _actions_healthy(self) -> bool:
         if not self.action_health_url:
@@ -148,6 +176,13 @@ class Relay:
         except httpx.HTTPError:
             return False
         return response.status_code == 200
+
+
+def forget_followups(sender_id: str) -> None:
+    from leads import bookings, outbox
+
+    bookings.forget(sender_id)
+    outbox.forget(sender_id)
 
 
 def erase_tracker_in_leads(sender_id: str) -> int:

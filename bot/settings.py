@@ -38,6 +38,11 @@ class Settings:
     max_send_rate: float = 30.0
     poll_timeout: int = 30
     retry_max_delay: float = 10.0
+    # The outbox (bot.outbox): a pass every `outbox_interval` s (0: this process sends none),
+    # at most `outbox_rate` messages/s, leaving room for live replies under Telegram's 30.
+    outbox_interval: float = 1.0
+    outbox_rate: float = 25.0
+    crm_webhook_secret: str | None = None
 
     @property
     def api_base_file_url(self) -> str:
@@ -70,6 +75,8 @@ class Settings:
             "flood_per_minute": given.bot_flood_per_minute,
             "reply_interval": given.bot_reply_interval,
             "max_send_rate": given.telegram_max_send_rate,
+            "outbox_interval": given.bot_outbox_interval,
+            "outbox_rate": given.bot_outbox_rate,
         }
         return cls(
             telegram_token=given.telegram_bot_token,
@@ -81,6 +88,7 @@ class Settings:
             staff_chat_id=_chat_id(given.staff_chat_id) if given.staff_chat_id else None,
             dashboard_url=given.dashboard_url.rstrip("/"),
             **{name: value for name, value in tuning.items() if value is not None},
+            crm_webhook_secret=given.crm_webhook_secret,
         )
 
 

@@ -108,6 +108,8 @@ class TerminalChat:
         elif kind == "notify_staff":
             self.output(f"     (the staff chat would hear about lead {custom.get('lead_id')}, "
                         f"{custom.get('kind')})")
+        elif kind == "send_document":
+            self.output(f"     (on Telegram, the file {custom.get('filename')} comes here)")
 
 
 def unreachable_message(urls: list[str], error: object = "") -> str:

@@ -99,6 +99,8 @@ COMMAND_DESCRIPTIONS: dict[str, dict[str, str]] = {
     "forget": {"nl": "Wis mijn gegevens", "fr": "Effacer mes données", "en": "Delete my data"},
     "stop": {"nl": "Stoppen met de vragen", "fr": "Arrêter les questions",
              "en": "Stop the questions"},
+    "unsubscribe": {"nl": "Geen berichten meer van mij", "fr": "Plus de messages de ma part",
+                    "en": "No more messages from me"},
 }
 
 # For the admissions team's chat: English, and never any of the candidate's answers.

@@ -46,6 +46,8 @@ FUNNEL_KINDS = (
     "check_completed",
     "qualified",
     "handoff",
+    "booked",
+    "attended",
 )
 
 NAMING_CONVENTION = {
@@ -311,3 +313,7 @@ class UnderstandingCount(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (UniqueConstraint("week", "language", "metric"),)
+
+
+# Tables kept in their own modules join the metadata here (Alembic and the tests see them).
+from leads import chat_flags, lead_events, outbox, sessions  # noqa: E402,F401

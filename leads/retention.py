@@ -33,6 +33,7 @@ class PurgeReport:
     transcripts_failed: int = 0  # tracker database unreachable: left for a later purge
     conversations_purged: int = 0  # conversations that never became a lead
     trackers_unreachable: bool = False  # then conversations_purged is 0: nothing done there
+    followups_removed: int = 0  # bookings of past sessions, finished outbox rows
 
     @property
     def leads_erased(self) -> int:
@@ -80,6 +81,7 @@ def purge(
         conversation_days=policy.conversation_days,
         keep_sender_ids=keep,
     )
+    followups = purge_followups(now - timedelta(days=policy.conversation_days))
     report = PurgeReport(
         policy=policy,
         erased_lead_ids=[lead.id for lead in erased],
@@ -88,6 +90,7 @@ def purge(
         transcripts_failed=failed,
         conversations_purged=purged,
         trackers_unreachable=unreachable,
+        followups_removed=followups,
     )
     log.info(
         "retention: %d leads erased %s, %d conversations without a lead purged",
@@ -96,6 +99,13 @@ def purge(
         purged,
     )
     return report
+
+
+def purge_followups(before: datetime) -> int:
+    """Bookings of sessions held before `before`, and outbox rows finished before it."""
+    from leads import bookings, outbox
+
+    return bookings.purge_past(before) + outbox.purge_finished(before)
 
 
 def describe(report: PurgeReport) -> str:
@@ -111,7 +121,8 @@ def describe(report: PurgeReport) -> str:
         text += f" ({per_status}: {ids}) with {report.transcripts_erased} conversation(s)"
     text += (
         f"; {report.conversations_purged} conversation(s) without a lead, idle for more "
-        f"than {policy.conversation_days} days, purged"
+        f"than {policy.conversation_days} days, purged; {report.followups_removed} booking(s) "
+        "and sent message(s) older than that removed"
     )
     if report.trackers_unreachable or report.transcripts_failed:
         text += (

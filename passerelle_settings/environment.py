@@ -66,6 +66,14 @@ class Environment(BaseSettings):
     sanic_host: str = env("SANIC_HOST", "0.0.0.0")  # noqa: S104 - rasa-sdk's default
     # --- the Telegram bot --------------------------------------------------------------
     bot_log_level: str = env("BOT_LOG_LEVEL", "INFO")
+    bot_outbox_interval: float | None = env("BOT_OUTBOX_INTERVAL")
+    bot_outbox_rate: float | None = env("BOT_OUTBOX_RATE")
+    # --- follow-ups: the outbox, nudges, CRM webhooks (issue 12) ------------------------
+    crm_webhook_url: str | None = env("CRM_WEBHOOK_URL")
+    crm_webhook_secret: str | None = env("CRM_WEBHOOK_SECRET")
+    outbox_claim_lease_seconds: float | None = env("OUTBOX_CLAIM_LEASE_SECONDS")
+    outbox_lease_seconds: float | None = env("OUTBOX_LEASE_SECONDS")
+    nudge_after_hours: str | None = env("NUDGE_AFTER_HOURS")
     telegram_webhook_url: str | None = env("TELEGRAM_WEBHOOK_URL")
     telegram_webhook_secret: str | None = env("TELEGRAM_WEBHOOK_SECRET")
     telegram_webhook_listen: str | None = env("TELEGRAM_WEBHOOK_LISTEN")

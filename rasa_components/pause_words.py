@@ -76,7 +76,9 @@ class PauseWords(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = message.get("intent") or {}
-            if intent.get("name") in (STOP, "forget_me") or not is_pause(message.get("text") or ""):
+            if intent.get("name") in (STOP, "forget_me", "stop_messages") or not is_pause(
+                message.get("text") or ""
+            ):
                 continue
             ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != STOP]
             top = {"name": STOP, "confidence": CONFIDENCE}

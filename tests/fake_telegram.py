@@ -8,7 +8,8 @@
 
 It implements what the bot uses (getMe, getUpdates with long polling, setWebhook /
 deleteWebhook / getWebhookInfo, sendMessage, sendPhoto, sendChatAction, answerCallbackQuery,
-editMessageReplyMarkup, setMyCommands / getMyCommands / deleteMyCommands, close, logOut),
+editMessageReplyMarkup, sendDocument, setMyCommands / getMyCommands / deleteMyCommands, close,
+logOut),
 answers with Telegram's JSON shapes and error replies (400 with Telegram's descriptions for
 bad HTML, over-long texts, bad button data, unknown chats; 401 bad token; 403 blocked;
 404 unknown method; 409 getUpdates while a webhook is set), and can be told to fail a
@@ -96,6 +97,7 @@ class SentMessage:
     at: float
     photo: str | None = None
     edits: list[dict | None] = field(default_factory=list)
+    document: dict | None = None  # {"filename": ..., "content": bytes} of sendDocument
 
     @property
     def buttons(self) -> list[dict]:
@@ -481,6 +483,22 @@ class FakeTelegram:
         markup = _check_markup(params.get("reply_markup"))
         return self._store(chat, caption, caption, params.get("parse_mode"), markup, photo=photo)
 
+    async def _m_senddocument(self, params: dict) -> dict:
+        chat = self._chat(params.get("chat_id"))
+        document = params.get("document")
+        if isinstance(document, str) and document.startswith("attach://"):
+            document = params.get(document[len("attach://"):])
+        if not isinstance(document, dict) or not document.get("content"):
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        caption = str(params.get("caption") or "")
+        markup = _check_markup(params.get("reply_markup"))
+        stored = self._store(chat, caption, caption, params.get("parse_mode"), markup)
+        self.sent[-1].document = document
+        stored["document"] = {"file_id": f"doc-{stored['message_id']}",
+                              "file_unique_id": f"d{stored['message_id']}",
+                              "file_name": document["filename"]}
+        return stored
+
     async def _m_sendchataction(self, params: dict) -> bool:
         self._chat(params.get("chat_id"))
         if params.get("action") not in CHAT_ACTIONS:
@@ -622,6 +640,9 @@ async def _params(request: web.Request) -> dict[str, Any]:
             return params
         form = await request.post()
         params.update({key: value for key, value in form.items() if isinstance(value, str)})
+        for key, value in form.items():  # an uploaded file (sendDocument)
+            if isinstance(value, web.FileField):
+                params[key] = {"filename": value.filename, "content": value.file.read()}
     for key, value in list(params.items()):
         if isinstance(value, str) and key not in STRING_PARAMS:
             with contextlib.suppress(ValueError):

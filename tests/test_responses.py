@@ -32,6 +32,9 @@ PAYLOAD_RE = re.compile(
     r"/(start_check|human_handoff|affirm|deny|stop|privacy|help|forget_me|greet|choose_topic)"
     r"|/choose_topic\{\"topic\":\"(?P<topic>[a-z_]+/[a-z_]+)\"\}"
     r"|/change_language\{\"language\":\"(nl|fr|en)\"\}"
+    r"|/(book_session|confirm_booking|cancel_booking|stop_messages)"
+    r"|/book_session\{(\"session_id\":\"(\d+|\{session_id\})\",?)?"
+    r"(\"booking_consent\":\"(yes|no)\")?\}"
 )
 CORE_RESPONSES = (
     "utter_greet", "utter_goodbye", "utter_thanks", "utter_iamabot", "utter_fallback",
@@ -203,11 +206,13 @@ def test_the_topic_menu_offers_topics_the_check_and_a_person() -> None:
 
 
 def test_privacy_and_help_mention_the_commands() -> None:
-    for variation in our_responses()["utter_privacy"]:
+    for variation in our_responses()["utter_privacy_keeping"]:
         assert "/forget" in variation["text"]
-        assert {"{c_privacy_url}", "{c_retention_leads}",
-                "{c_retention_conversation_days}"} <= set(re.findall(r"\{c_\w+\}",
-                                                                     variation["text"]))
+        assert {"{c_retention_leads}", "{c_retention_conversation_days}"} <= set(
+            re.findall(r"\{c_\w+\}", variation["text"])
+        )
+    for variation in our_responses()["utter_privacy"]:
+        assert "/unsubscribe" in variation["text"] and "{c_privacy_url}" in variation["text"]
     for variation in our_responses()["utter_help"]:
         for command in ("/language", "/privacy", "/forget", "/stop"):
             assert command in variation["text"]

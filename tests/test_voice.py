@@ -47,6 +47,15 @@ SAMPLE_ANSWERS: dict[str, Any] = {
     "consent": True,
 }
 SAMPLE_LINK = "https://t.me/passerelle_bot?start=sam"
+# What the booking actions pass to their responses (actions/booking.py), as a person sees it.
+SAMPLE_SESSION: dict[str, dict[str, str]] = {
+    "nl": {"when": "dinsdag 12 januari om 18:00", "place": "Campus Gent, Kortrijksesteenweg 1",
+           "directions": "Tram 1, halte Sint-Pieters."},
+    "fr": {"when": "mardi 12 janvier à 18h", "place": "Campus Liège, rue de la Gare 1",
+           "directions": "Bus 4, arrêt Guillemins."},
+    "en": {"when": "Tuesday 12 January at 6 pm", "place": "Campus Brussels, Rue Royale 1",
+           "directions": "Metro 1, stop Centrale."},
+}
 
 NEXT_STEP_VERBS = {
     "nl": (
@@ -242,6 +251,7 @@ def slots_for(language: str) -> dict[str, str]:
         "check_partner_links": partner_links("liege"),
         "check_summary": build_summary(answers, language),
         "contact_display": "0470 12 34 56",
+        **SAMPLE_SESSION[language],
     }
 
 

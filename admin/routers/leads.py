@@ -16,7 +16,7 @@ from admin.replies import ReplyError, can_reply, send_reply
 from admin.security import current_user, require_admin
 from admin.settings import AdminSettings
 from admin.web import flash, redirect, render
-from leads import lead_queue, review
+from leads import bookings, lead_queue, outbox, review
 from leads.audit import audit
 from leads.campaigns import list_campaigns
 from leads.export import write_csv
@@ -182,9 +182,9 @@ async def reply(
     except ReplyError as error:
         return await _lead_response(request, lead, reply_error=str(error), reply_text=text)
     if result.in_transcript:
-        flash(request, "Reply sent on Telegram.")
+        flash(request, "Reply queued: the bot sends it on Telegram within a few seconds.")
     else:
-        flash(request, "Reply sent on Telegram; Rasa was unreachable, so it is kept as a note.")
+        flash(request, "Reply queued for Telegram; Rasa was unreachable, so it is kept as a note.")
     return redirect(f"/leads/{lead_id}#conversation")
 
 
@@ -267,6 +267,8 @@ async def _lead_response(
         "reply_problem": can_reply(settings, lead),
         "reply_error": reply_error,
         "reply_text": reply_text,
+        "outgoing": outbox.rows_for(sender_id=lead.sender_id, limit=20),
+        "bookings": bookings.for_sender(lead.sender_id),
         "conflict": conflict,
         "loaded_at": datetime.now().astimezone(),
         "breakdown": sorted(lead.score_breakdown.items(), key=lambda item: -_points(item[1])),

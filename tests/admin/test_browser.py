@@ -412,11 +412,17 @@ def test_work_a_lead_and_the_conflicting_edit(
     colleague_context.close()
     assert get_lead(conversation.lead_id).status == "contacted"
 
-    # Reply through the bot: it reaches the Telegram chat and shows in the transcript.
+    # Reply through the bot: queued in the outbox, sent by the bot's sender (here one pass of
+    # the cron command), it reaches the Telegram chat and shows in the transcript.
     before = len(dashboard.telegram_messages(conversation.chat_id))
     page.fill("#reply-form textarea", "Hoi Lotte! Ik ben Sarah van de school. Tot maandag!")
     page.click("#reply-form button")
-    expect(page.locator(".flash-ok")).to_contain_text("Reply sent on Telegram")
+    expect(page.locator(".flash-ok")).to_contain_text("Reply queued")
+    sender = subprocess.run(
+        [str(PY), "-m", "bot.outbox", "--send-due"], cwd=ROOT, capture_output=True, text=True,
+        env={**dashboard.stack.env, "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
+             "TELEGRAM_API_BASE_URL": f"{dashboard.telegram_url}/bot"})
+    assert "sent=1" in sender.stdout, sender.stderr
     sent = dashboard.telegram_messages(conversation.chat_id)[before:]
     assert [m["text"] for m in sent] == ["Hoi Lotte! Ik ben Sarah van de school. Tot maandag!"]
     expect(page.locator("#transcript .msg-staff")).to_contain_text("Tot maandag!")

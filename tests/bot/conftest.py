@@ -9,6 +9,7 @@ brought back on the same port to play an outage.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
@@ -19,6 +20,8 @@ from aiohttp import web
 
 from bot.app import PasserelleBot, running
 from bot.settings import Settings
+from leads.db import get_engine
+from leads.migrate import upgrade
 from tests.fake_telegram import FakeTelegram
 
 KNOWN_CAMPAIGNS = {"gent-lan-7f3k", "brussel-poster-2b9x"}
@@ -91,6 +94,29 @@ class FakeRasa:
         if self.delay:
             await asyncio.sleep(self.delay)
         return web.json_response(self.reply(body["sender"], body["message"], body["metadata"]))
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("bot-db") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    get_engine(f"sqlite:///{path}").dispose()  # the last connection folds the WAL into the file
+    return str(path)
+
+
+@pytest.fixture(autouse=True)
+def outbox_database(migrated_sqlite: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The bot queues staff notices and sends reminders from the outbox: a fresh database."""
+    path = tmp_path / "passerelle.db"
+    shutil.copy(migrated_sqlite, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    # nothing of the lead store goes to the repository's var/ (spool, salt)
+    monkeypatch.setenv("PASSERELLE_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("PASSERELLE_SPOOL_DIR", str(tmp_path / "spool"))
+    monkeypatch.setenv("PASSERELLE_SPOOL_FLUSHER", "off")
+    monkeypatch.setenv("FUNNEL_SALT", "test-salt")
+    return url
 
 
 @pytest.fixture

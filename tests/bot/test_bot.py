@@ -69,7 +69,7 @@ async def test_unknown_or_missing_codes_are_kept_sanitised(
 async def test_command_menu_is_registered_in_three_languages(bot, telegram) -> None:
     assert set(telegram.commands) == {"", "nl", "fr", "en"}
     names = [c["command"] for c in telegram.commands["fr"]]
-    assert names == ["start", "help", "language", "privacy", "forget", "stop"]
+    assert names == ["start", "help", "language", "privacy", "forget", "stop", "unsubscribe"]
     described = {
         lang: {c["command"]: c["description"] for c in telegram.commands[lang]}
         for lang in ("nl", "fr", "en")

@@ -20,7 +20,8 @@ from passerelle_settings import LANGUAGES
 
 def test_commands_map_to_the_contract_payloads() -> None:
     assert COMMAND_PAYLOADS == {"start": "/greet", "help": "/help", "privacy": "/privacy",
-                                "forget": "/forget_me", "stop": "/stop"}
+                                "forget": "/forget_me", "stop": "/stop",
+                                "unsubscribe": "/stop_messages"}
 
 
 @pytest.mark.parametrize(("args", "known", "campaign"), [

@@ -39,6 +39,7 @@ PG_HOST, PG_PORT = "127.0.0.1", 5432
 # The bot suite's fixtures, under the same names.
 telegram, fake_rasa, bot_settings = bot_suite.telegram, bot_suite.fake_rasa, bot_suite.bot_settings
 erased, start_bot, bot = bot_suite.erased, bot_suite.start_bot, bot_suite.bot
+migrated_sqlite, outbox_database = bot_suite.migrated_sqlite, bot_suite.outbox_database
 
 
 @dataclass

@@ -19,9 +19,20 @@ ROW_OF_TABLE = {
     "api_tokens": rows.ApiTokenRow,
     "audit_log": rows.AuditRow,
 }
-# Tables read and written only inside their own module of leads/ (queues, anonymous counts):
-# no other package sees their rows, so they need no row type.
-INTERNAL_TABLES = {"funnel_events", "pending_erasures", "review_items", "understanding_counts"}
+# Tables owned by one module of leads/, which reads and writes them and defines their row
+# type itself (the outbox, info sessions and bookings, broadcasts, the review inbox), or which
+# no other package reads (anonymous counts, pending erasures).
+INTERNAL_TABLES = {
+    "funnel_events",
+    "pending_erasures",
+    "review_items",
+    "understanding_counts",
+    "outbox",
+    "chat_flags",
+    "bookings",
+    "info_sessions",
+    "broadcasts",
+}
 # Columns a row type leaves out on purpose.
 NOT_SHOWN = {
     "notes": {"lead_id"},  # a note is read through its lead
