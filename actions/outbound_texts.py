@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from actions.domain import cached_domain
-from passerelle_settings import LANGUAGES
 
 
 def render(name: str, language: str, **values: str) -> dict[str, Any]:

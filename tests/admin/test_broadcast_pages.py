@@ -7,7 +7,8 @@ import re
 
 from fastapi.testclient import TestClient
 
-from leads import outbox, repository
+from leads import outbox
+from leads.lead_store import save_lead
 from tests.leads.helpers import lead_input
 
 
@@ -15,10 +16,10 @@ def seed() -> None:
     for n, (language, campus) in enumerate(
         [("nl", "ghent"), ("fr", "brussels"), ("nl", "ghent"), ("en", "ghent")]
     ):
-        repository.save_lead(
+        save_lead(
             lead_input(f"tg-{900 + n}", telegram_user_id=900 + n, language=language, campus=campus)
         )
-    repository.save_lead(
+    save_lead(
         lead_input("tg-999", consent=False, contact=None, contact_kind=None, campus="ghent")
     )
 

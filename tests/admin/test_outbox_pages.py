@@ -6,7 +6,8 @@ import dataclasses
 
 from fastapi.testclient import TestClient
 
-from leads import outbox, repository
+from leads import outbox
+from leads.lead_store import save_lead
 from tests.leads.helpers import lead_input
 
 
@@ -14,7 +15,7 @@ def test_a_reply_is_queued_once_and_the_lead_page_shows_its_state(
     admin_client: TestClient, app
 ) -> None:
     app.state.settings = dataclasses.replace(app.state.settings, telegram_token="1:x")
-    lead_id = repository.save_lead(lead_input("tg-4242")).lead_id
+    lead_id = save_lead(lead_input("tg-4242")).lead_id
     form = {"text": "Hoi! Ik ben Sarah van de school.", "csrf_token": admin_client.csrf}
     first = admin_client.post(f"/leads/{lead_id}/reply", data=form)
     assert first.status_code == 303

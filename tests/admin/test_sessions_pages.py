@@ -8,7 +8,9 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from leads import bookings, repository
+from leads import bookings
+from leads.funnel import funnel_report
+from leads.lead_store import save_lead
 from leads.models import utcnow
 from leads.sessions import BRUSSELS, get_session, list_sessions
 from tests.leads.helpers import lead_input
@@ -82,7 +84,7 @@ def test_the_session_page_lists_bookings_and_staff_mark_attendance(
         .headers["location"]
         .rsplit("/", 1)[1]
     )
-    lead_id = repository.save_lead(lead_input("tg-77", first_name="Lotte")).lead_id
+    lead_id = save_lead(lead_input("tg-77", first_name="Lotte")).lead_id
     booking, _ = bookings.book(session_id, "tg-77", 77, "nl", payload)
     bookings.book(session_id, "tg-78", 78, "fr", payload)
     bookings.cancel("tg-78")
@@ -97,7 +99,7 @@ def test_the_session_page_lists_bookings_and_staff_mark_attendance(
     assert [b.state for b in bookings.for_session(session_id)] == ["attended", "cancelled"]
     lead_page = staff_client.get(f"/leads/{lead_id}").text
     assert f'href="/sessions/{session_id}"' in lead_page and 'data-state="attended"' in lead_page
-    [total] = [r for r in repository.funnel_report(None, None) if r.dimension == "all"]
+    [total] = [r for r in funnel_report(None, None) if r.dimension == "all"]
     assert total.count("attended") == 1  # the funnel's last step
     wrong = staff_client.post(
         f"/sessions/{session_id}/bookings/{booking.id}",

@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from leads import broadcasts, chat_flags, outbox, repository
+from leads import broadcasts, chat_flags, outbox
 from leads.broadcasts import Segment
+from leads.lead_store import save_lead
 from leads.models import utcnow
 from leads.outbox import BRUSSELS
 from leads.paths import REPO_ROOT
@@ -34,7 +35,7 @@ def leads_with_one_without_consent(telegram: FakeTelegram, count: int) -> tuple[
     chats = [FIRST_CHAT + n for n in range(count + 1)]
     for n, chat in enumerate(chats):
         telegram.private_chat(telegram.user(chat))
-        repository.save_lead(
+        save_lead(
             lead_input(
                 f"tg-{chat}",
                 telegram_user_id=chat,

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from actions import booking, nudges
 from leads import chat_flags, outbox
-from leads import repository as repo
 from leads.db import session_scope
+from leads.lead_store import save_lead
 from leads.models import FunnelEvent, utcnow
 from leads.outbox import OutboxMessage
 from leads.paths import REPO_ROOT
@@ -116,7 +116,7 @@ async def test_without_the_checks_consent_the_booking_asks_first(db_url):
 
 
 async def test_booking_confirms_with_details_and_a_calendar_file_and_queues_reminders(db_url):
-    repo.save_lead(lead_input(SENDER, language="fr"))  # the check's consent covers it
+    save_lead(lead_input(SENDER, language="fr"))  # the check's consent covers it
     chat_flags.opt_out(CHAT)  # an earlier "stop": booking asks for the reminders again
     session_id = session_in(3)
     confirmed, document = await run(
@@ -151,11 +151,11 @@ async def test_booking_confirms_with_details_and_a_calendar_file_and_queues_remi
 
 async def test_a_full_session_is_not_booked_and_other_dates_are_offered(db_url):
     full, other = session_in(3, capacity=1), session_in(4)
-    repo.save_lead(lead_input("tg-1", language="fr"))
+    save_lead(lead_input("tg-1", language="fr"))
     from leads import bookings
 
     bookings.book(full, "tg-1", 1, "fr", booking.reminder_payload)
-    repo.save_lead(lead_input(SENDER))
+    save_lead(lead_input(SENDER))
     [message] = await run(booking.ActionBookSession(), tracker(entities={"session_id": str(full)}))
     assert message["response"] == "utter_booking_full"
     assert [b["payload"] for b in message["buttons"]][:1] == [
@@ -167,7 +167,7 @@ async def test_im_coming_and_i_cant_make_it(db_url):
     first, second = session_in(3), session_in(6)
     [none] = await run(booking.ActionConfirmBooking(), tracker("confirm_booking"))
     assert none["response"] == "utter_booking_none"
-    repo.save_lead(lead_input(SENDER))
+    save_lead(lead_input(SENDER))
     await run(booking.ActionBookSession(), tracker(entities={"session_id": str(first)}))
     [coming] = await run(booking.ActionConfirmBooking(), tracker("confirm_booking"))
     assert coming["response"] == "utter_booking_see_you"

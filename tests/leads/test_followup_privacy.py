@@ -9,8 +9,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from leads import bookings, chat_flags, outbox
-from leads import repository as repo
 from leads.db import session_scope
+from leads.lead_store import erase_lead, save_lead
 from leads.models import utcnow
 from leads.retention import purge_followups
 from leads.sessions import Booking, SessionInput, create_session
@@ -36,13 +36,13 @@ def booking_count(sender_id: str) -> int:
 
 def test_erasing_a_lead_erases_its_bookings_and_waiting_messages(db_url, monkeypatch):
     monkeypatch.setenv("CRM_WEBHOOK_URL", "https://crm.example.org/hook")
-    repo.save_lead(lead_input("tg-31"))
-    repo.save_lead(lead_input("tg-32"))
+    save_lead(lead_input("tg-31"))
+    save_lead(lead_input("tg-32"))
     session_id = session_at(3)
     bookings.book(session_id, "tg-31", 31, "nl", reminder)
     bookings.book(session_id, "tg-32", 32, "nl", reminder)
     outbox.enqueue("nudge", 31, "nudge:1", {"text": "x"}, sender_id="tg-31")
-    assert repo.erase_lead("tg-31")
+    assert erase_lead("tg-31")
     assert booking_count("tg-31") == 0 and booking_count("tg-32") == 1
     assert outbox.rows_for(sender_id="tg-31") == []
     assert len(outbox.rows_for(sender_id="tg-32")) == 2  # the other person's reminders stay

@@ -20,9 +20,10 @@ from telegram import Bot
 
 from bot.outbox import OutboxLoop, OutboxSender, sign
 from leads import chat_flags, outbox
-from leads import repository as repo
 from leads.chat_flags import ChatFlag
 from leads.db import session_scope
+from leads.lead_queue import change_status, get_lead
+from leads.lead_store import save_lead
 from leads.models import utcnow
 from leads.outbox import OutboxMessage
 from leads.paths import REPO_ROOT
@@ -289,10 +290,10 @@ async def crm(monkeypatch):
 
 async def test_lead_events_reach_the_crm_signed_and_retried(db_url, crm):
     received, answers = crm
-    lead_id = repo.save_lead(lead_input("tg-5", qualified=False, status="nurture")).lead_id
-    repo.save_lead(lead_input("tg-5", qualified=True, status="new"))
-    lead = repo.get_lead(lead_id)
-    repo.change_status(lead_id, "contacted", expected_version=lead.version, actor_id=None)
+    lead_id = save_lead(lead_input("tg-5", qualified=False, status="nurture")).lead_id
+    save_lead(lead_input("tg-5", qualified=True, status="new"))
+    lead = get_lead(lead_id)
+    change_status(lead_id, "contacted", expected_version=lead.version, actor_id=None)
     answers.append(503)  # the CRM hiccups once
     clock = Clock()
     sender = OutboxSender(None, clock=clock, webhook_secret="s3cret")
@@ -316,7 +317,7 @@ async def test_lead_events_reach_the_crm_signed_and_retried(db_url, crm):
 
 def test_no_crm_url_queues_no_webhook(db_url, monkeypatch):
     monkeypatch.delenv("CRM_WEBHOOK_URL", raising=False)
-    repo.save_lead(lead_input("tg-6"))
+    save_lead(lead_input("tg-6"))
     assert outbox.rows_for(kind="webhook") == []
 
 
