@@ -298,7 +298,7 @@ def is_answer_to(slot: str, message: Message) -> bool:
 
 LABELS: dict[str, dict[str, str]] = {
     "nl": {
-        "first_name": "Naam", "age": "Leeftijd", "campus": "Campus", "situation": "Nu",
+        "first_name": "Naam", "age": "Leeftijd", "campus": "Campus", "situation": "Situatie",
         "registered": "Ingeschreven {partner}", "experience": "Ervaring met code",
         "motivation": "Motivatie", "commitment": "{months} maanden voltijds", "contact": "Contact",
         "job_seeker": "werkzoekend", "student": "student", "employed": "aan het werk",

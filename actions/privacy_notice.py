@@ -24,7 +24,7 @@ STATUS_PHRASES: Mapping[str, Mapping[str, str]] = {
     },
     "fr": {
         "new": "si on doit encore regarder ta candidature",
-        "contacted": "après qu'on t'a contacté",
+        "contacted": "après un premier contact avec nous",
         "invited": "après une invitation",
         "nurture": "si ce n'est pas encore le moment",
         "enrolled": "si tu commences la formation",
@@ -35,12 +35,12 @@ STATUS_PHRASES: Mapping[str, Mapping[str, str]] = {
     "en": {
         "new": "while we still have to look at it",
         "contacted": "after we contacted you",
-        "invited": "after an invitation",
+        "invited": "after we invited you",
         "nurture": "if it's not the right moment yet",
         "enrolled": "once you start the training",
         "no_response": "if we couldn't reach you",
         "declined": "if you say no",
-        "not_suitable": "if the training isn't a fit",
+        "not_suitable": "if the training isn't right for you",
     },
 }
 # Families of statuses that read better as one phrase when they share a period.

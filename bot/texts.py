@@ -6,7 +6,7 @@ from passerelle_settings import DEFAULT_LANGUAGE
 
 TEXTS: dict[str, dict[str, str]] = {
     "hiccup": {
-        "nl": "Oei, er hapert even iets bij ons 🙈 Even geduld: ik heb je bericht bewaard en "
+        "nl": "Oei, er hapert iets bij ons 🙈 Even geduld: ik heb je bericht bewaard en "
               "antwoord zodra het weer werkt, meestal binnen een minuutje.",
         "fr": "Oups, petit souci technique de notre côté 🙈 Patience : j'ai gardé ton message "
               "et je te réponds dès que ça remarche, en général d'ici une minute.",
@@ -22,7 +22,7 @@ TEXTS: dict[str, dict[str, str]] = {
               "you out.",
     },
     "text_only_sticker": {
-        "nl": "Leuke sticker! 😄 Ik kan wel alleen tekst lezen: typ gerust je vraag.",
+        "nl": "Leuke sticker! 😄 Maar ik kan alleen tekst lezen: typ gerust je vraag.",
         "fr": "Sympa, le sticker ! 😄 Par contre, je ne lis que le texte. Écris-moi ta question.",
         "en": "Nice sticker! 😄 I can only read text, though. Go ahead and type your question.",
     },
@@ -51,7 +51,7 @@ TEXTS: dict[str, dict[str, str]] = {
               "Message me here: {link}",
     },
     "slow_down": {
-        "nl": "Wow, dat gaat snel! 😅 Ik heb er een paar berichten overgeslagen. Wacht even "
+        "nl": "Wow, dat gaat snel! 😅 Ik heb een paar berichten overgeslagen. Wacht "
               "een paar seconden en stuur dan je volgende bericht.",
         "fr": "Waouh, ça va vite ! 😅 J'ai dû sauter quelques messages. Attends quelques "
               "secondes, puis envoie-moi la suite.",
@@ -99,7 +99,7 @@ COMMAND_DESCRIPTIONS: dict[str, dict[str, str]] = {
     "forget": {"nl": "Wis mijn gegevens", "fr": "Effacer mes données", "en": "Delete my data"},
     "stop": {"nl": "Stoppen met de vragen", "fr": "Arrêter les questions",
              "en": "Stop the questions"},
-    "unsubscribe": {"nl": "Geen berichten meer van mij", "fr": "Plus de messages de ma part",
+    "unsubscribe": {"nl": "Geen berichten meer van mij", "fr": "Ne plus recevoir mes messages",
                     "en": "No more messages from me"},
 }
 

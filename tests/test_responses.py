@@ -207,7 +207,8 @@ def test_the_topic_menu_offers_topics_the_check_and_a_person() -> None:
 
 def test_privacy_and_help_mention_the_commands() -> None:
     for variation in our_responses()["utter_privacy_keeping"]:
-        assert "/forget" in variation["text"]
+        payloads = [button["payload"] for button in variation["buttons"]]
+        assert "/forget" in variation["text"] or "/forget_me" in payloads
         assert {"{c_retention_leads}", "{c_retention_conversation_days}"} <= set(
             re.findall(r"\{c_\w+\}", variation["text"])
         )

@@ -42,7 +42,7 @@ def test_each_response_in_three_languages_with_the_same_placeholders(name: str) 
 @pytest.mark.parametrize(
     ("language", "start"),
     [
-        ("nl", "Hoi! 👋 Morgen is je infosessie: wo 9/12, Gent. Kom je?"),
+        ("nl", "Hoi! 👋 Morgen is je infosessie: wo 9/12. 📍 Gent. Kom je?"),
         ("fr", "Salut ! 👋 Demain, c'est ta séance d'info : wo 9/12, Gent. Tu viens ?"),
         ("en", "Hi! 👋 Your info session is tomorrow: wo 9/12, Gent. Are you coming?"),
     ],
