@@ -47,6 +47,11 @@ def check_pending(tracker: Tracker, offer: str | None) -> bool:
 
 async def follow(tracker: Tracker, language: str, offer: str | None) -> None:
     """Queue, move or cancel this person's nudges after their latest message."""
+    await asyncio.to_thread(follow_now, tracker, language, offer)
+
+
+def follow_now(tracker: Tracker, language: str, offer: str | None) -> None:
+    """follow's work, in the calling thread (actions/store.in_background runs it)."""
     from actions.booking import chat_id_of
 
     chat_id = chat_id_of(tracker.sender_id)
@@ -56,12 +61,12 @@ async def follow(tracker: Tracker, language: str, offer: str | None) -> None:
     declined = intent == "deny" and offer == "check"
     try:
         if intent in ENDS_THE_CHECK or declined or not check_pending(tracker, offer):
-            await asyncio.to_thread(cancel, chat_id, "nothing to resume")
+            cancel(chat_id, "nothing to resume")
         else:
             started = tracker.active_loop_name == CHECK_FORM or intent == "start_check"
-            await asyncio.to_thread(schedule, tracker.sender_id, chat_id, language, None, started)
-    except Exception:  # a nudge is a nicety: the conversation goes on without it
-        log.exception("nudges not updated")
+            schedule(tracker.sender_id, chat_id, language, None, started)
+    except Exception as error:  # a nudge is a nicety: the conversation goes on without it
+        log.warning("nudges not updated (%s)", type(error).__name__)
 
 
 def schedule(

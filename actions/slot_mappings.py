@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions import answers, funnel, nudges, review
+from actions import answers, funnel, nudges, review, store
 from actions.content import content_slots
 from actions.domain import domain_or_cached
 from actions.language import choose_language
@@ -194,6 +194,12 @@ class ValidatePasserelleSlotMappings(ValidationAction):
         changed = tracker.slots_to_validate()
         language = changed.get("language") or tracker.get_slot("language") or default_language()
         funnel.record_new_steps(tracker, language)
-        await review.on_user_message(tracker, language)
-        await nudges.follow(tracker, language, offer_of(tracker.events))
+        # Written in the background: a stalled leads database must not hold the reply.
+        offer = offer_of(tracker.events)
+        store.in_background(
+            tracker.sender_id, "review items", lambda: review.note_user_message(tracker, language)
+        )
+        store.in_background(
+            tracker.sender_id, "nudges", lambda: nudges.follow_now(tracker, language, offer)
+        )
         return [SlotSet(name, value) for name, value in changed.items()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -19,3 +20,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         pytest.fail(f"could not start the stack: {error}\n{running.logs()}")
     yield running
     running.close()
+
+
+@pytest.fixture(autouse=True)
+def _background_bookkeeping_done() -> Iterator[None]:
+    """The action server's background writes (actions/store.in_background) of a test are done
+    before the next test changes the database under them."""
+    yield
+    store = sys.modules.get("actions.store")
+    if store is not None:
+        store.drain()

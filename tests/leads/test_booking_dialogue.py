@@ -14,7 +14,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions import booking, nudges
+from actions import booking, nudges, store
 from leads import chat_flags, outbox
 from leads.db import session_scope
 from leads.lead_store import save_lead
@@ -82,6 +82,7 @@ def session_in(days: int, campus: str | None = "brussels", capacity: int = 20) -
 async def run(action, tracker: Tracker) -> list[dict]:
     dispatcher = CollectingDispatcher()
     await action.run(dispatcher, tracker, {})
+    store.drain()  # the funnel counts it wrote in the background
     return dispatcher.messages
 
 
