@@ -22,6 +22,7 @@ CACHE_SECONDS = 30.0
 ONLINE = {"nl": "online", "fr": "en ligne", "en": "online"}
 _cache: dict[tuple[str, date], tuple[float, str | None]] = {}
 _refreshing: set[tuple[str, date]] = set()
+_lock = threading.Lock()
 
 
 def clock_time(moment: datetime, language: str) -> str:
@@ -50,19 +51,37 @@ def upcoming_text(language: str, today: date | None = None) -> str | None:
     """The next sessions as a phrase; None when there is none in the database (or no
     database yet): the facts file's text is used then.
 
-    Called on every message from async code: only the very first call of a language reads
-    the database in line; later a stale answer is refreshed in a thread while the cached
-    one is used, so a slow or unreachable database never holds a conversation up.
+    Called on every message from async code: it never reads the database in line. With no
+    answer cached yet (after a start, and each new day) the read starts in a thread and None
+    is returned meanwhile (the facts file's dates); a stale answer is used while a thread
+    refreshes it. So a slow or unreachable database never holds a conversation up.
     """
     today = today or date.today()
     key = (language, today)
     cached = _cache.get(key)
-    if cached is None:
-        return _refresh(key)
-    if time.monotonic() - cached[0] >= CACHE_SECONDS and key not in _refreshing:
+    if cached is None or time.monotonic() - cached[0] >= CACHE_SECONDS:
+        _refresh_in_background(key)
+    return None if cached is None else cached[1]
+
+
+def refresh(language: str, today: date | None = None) -> str | None:
+    """Read the sessions now, in the calling thread, and cache them (tests, warm-ups)."""
+    return _refresh((language, today or date.today()))
+
+
+def _refresh_in_background(key: tuple[str, date]) -> None:
+    with _lock:
+        if key in _refreshing:
+            return
         _refreshing.add(key)
-        threading.Thread(target=_refresh, args=(key,), daemon=True).start()
-    return cached[1]
+    threading.Thread(target=_refresh_quietly, args=(key,), daemon=True).start()
+
+
+def _refresh_quietly(key: tuple[str, date]) -> None:
+    try:
+        _refresh(key)
+    except Exception as error:  # _read logs the database's errors; this is for a bug
+        log.warning("info sessions not refreshed (%s)", type(error).__name__)
 
 
 def _refresh(key: tuple[str, date]) -> str | None:
@@ -71,7 +90,8 @@ def _refresh(key: tuple[str, date]) -> str | None:
         _cache[key] = (time.monotonic(), text)
         return text
     finally:
-        _refreshing.discard(key)
+        with _lock:
+            _refreshing.discard(key)
 
 
 def clear_cache() -> None:

@@ -3,6 +3,7 @@ bookings with their reminders, and the FAQ's dates read from the database."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -127,11 +128,13 @@ def test_the_faq_dates_come_from_the_database(db_url, monkeypatch):
     monkeypatch.setenv("PASSERELLE_CONTENT", str(REPO_ROOT / "content" / "facts.yml"))
     session_dates.clear_cache()
     monkeypatch.setattr(session_dates, "utcnow", lambda: NOW)
-    assert session_dates.upcoming_text("fr", NOW.date()) is None  # the facts file speaks then
+    assert session_dates.refresh("fr", NOW.date()) is None  # the facts file speaks then
     new_session(8, campus="brussels", languages=("fr", "en", "nl"))
     new_session(9, campus=None, languages=("fr", "en", "nl"), hour=19)
     session_dates.clear_cache()
     today = date(2026, 12, 1)
+    for language in ("nl", "fr", "en"):
+        session_dates.refresh(language, today)
     assert session_dates.upcoming_text("nl", today) == (
         "woensdag 9 december om 18 uur in Brussel en donderdag 10 december om 19 uur, online"
     )
@@ -141,6 +144,36 @@ def test_the_faq_dates_come_from_the_database(db_url, monkeypatch):
     assert session_dates.upcoming_text("en", today) == (
         "Wednesday 9 December at 6 pm in Brussels and Thursday 10 December at 7 pm, online"
     )
+
+
+def test_with_nothing_cached_the_dates_are_read_in_a_thread_not_in_line(db_url, monkeypatch):
+    """An empty cache (a start, a new day) never reads the database on the event loop: the
+    facts file speaks until the thread has read it."""
+    import threading
+
+    monkeypatch.setenv("PASSERELLE_CONTENT", str(REPO_ROOT / "content" / "facts.yml"))
+    monkeypatch.setattr(session_dates, "utcnow", lambda: NOW)
+    new_session(8, campus="brussels", languages=("fr", "en", "nl"))
+    session_dates.clear_cache()
+    stalled, read_in = threading.Event(), []
+    real_read = session_dates._read
+
+    def slow_read(language, today):
+        read_in.append(threading.current_thread())
+        stalled.wait(5)
+        return real_read(language, today)
+
+    monkeypatch.setattr(session_dates, "_read", slow_read)
+    today = date(2026, 12, 1)
+    assert session_dates.upcoming_text("fr", today) is None  # not waited for
+    assert session_dates.upcoming_text("fr", today) is None  # one read at a time
+    stalled.set()
+    for _ in range(100):
+        if session_dates.upcoming_text("fr", today):
+            break
+        time.sleep(0.05)
+    assert session_dates.upcoming_text("fr", today).startswith("mercredi 9 décembre")
+    assert len(read_in) == 1 and read_in[0] is not threading.main_thread()
 
 
 def test_a_booking_without_a_telegram_chat_gets_no_reminders(db_url):
