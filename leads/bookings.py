@@ -178,10 +178,15 @@ def for_sender(sender_id: str) -> list[tuple[BookingRow, SessionRow]]:
 
 def forget(sender_id: str) -> int:
     """/forget: the person's bookings go (their reminders go with the outbox rows)."""
+    with session_scope(write=True) as session:
+        return forget_in(session, sender_id)
+
+
+def forget_in(session: Session, sender_id: str) -> int:
+    """forget, inside the caller's transaction (the erase's: leads.erasures)."""
     from sqlalchemy import delete
 
-    with session_scope(write=True) as session:
-        return rows_affected(session.execute(delete(Booking).where(Booking.sender_id == sender_id)))
+    return rows_affected(session.execute(delete(Booking).where(Booking.sender_id == sender_id)))
 
 
 def purge_past(before: datetime) -> int:

@@ -84,6 +84,13 @@ def left_alone_chats(chat_ids: Iterable[str]) -> set[str]:
         return {f.chat_id for f in flags if f.blocked_at or f.opted_out_at}
 
 
+def forget_in(session: Session, chat_id: int | str) -> int:
+    """/forget, inside the caller's transaction: the chat's flags row goes."""
+    from sqlalchemy import delete
+
+    return rows_affected(session.execute(delete(ChatFlag).where(ChatFlag.chat_id == str(chat_id))))
+
+
 def flag(session: Session, chat_id: str) -> ChatFlag:
     """The chat's flags row, created when missing (inside the caller's transaction)."""
     flag = session.get(ChatFlag, chat_id)

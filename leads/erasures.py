@@ -1,8 +1,10 @@
 """What /forget erases besides the lead, and the retries that make sure it happens.
 
 In the erase's own transaction (`forget_conversation`): the conversation's funnel rows go
-(its steps stop counting: the funnel only ever counts conversations that still exist), and a
-pending erasure of its Rasa tracker is written. The tracker lives in Rasa's database, which
+(its steps stop counting: the funnel only ever counts conversations that still exist), so do
+the person's bookings, every outbox row queued or kept for them (staff replies, reminders,
+nudges, webhooks) and their chat's flags, and a pending erasure of its Rasa tracker is
+written. The tracker lives in Rasa's database, which
 the erase's transaction cannot reach: the bot erases it right after the reply
 (`erase_conversation`), and whatever failed or never ran (the bot down, the tracker database
 down, a staff erase in the dashboard) is retried by `retry_pending_erasures`, every minute
@@ -34,10 +36,15 @@ class RetryReport:
 
 
 def forget_conversation(session: Session, sender_id: str, at: datetime | None = None) -> None:
-    """Inside the erase's transaction: the funnel rows go, the tracker erase is queued."""
+    """Inside the erase's transaction: the funnel rows, bookings, outbox rows and chat flags
+    go, the tracker erase is queued."""
+    from leads import bookings, outbox  # bookings → sessions → models: loaded when used
+
     session.execute(
         delete(FunnelEvent).where(FunnelEvent.conversation == conversation_hash(sender_id))
     )
+    bookings.forget_in(session, sender_id)
+    outbox.forget_in(session, sender_id)  # the chat's flags too
     session.add(PendingErasure(sender_id=sender_id, requested_at=at or utcnow()))
 
 

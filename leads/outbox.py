@@ -272,18 +272,24 @@ def backoff(attempts: int) -> timedelta:
 
 def forget(sender_id: str) -> int:
     """/forget: every queued or past message of this person goes (flags too)."""
-    chat_id = sender_id.removeprefix("tg-")
     with session_scope(write=True) as session:
-        gone = rows_affected(
-            session.execute(
-                delete(OutboxMessage).where(
-                    (OutboxMessage.sender_id == sender_id)
-                    | ((OutboxMessage.target == chat_id) & (OutboxMessage.kind != "webhook"))
-                )
+        return forget_in(session, sender_id)
+
+
+def forget_in(session: Session, sender_id: str) -> int:
+    """forget, inside the caller's transaction (the erase's: leads.erasures): staff replies,
+    reminders, nudges, broadcasts and webhooks of this person, and the chat's flags."""
+    chat_id = sender_id.removeprefix("tg-")
+    gone = rows_affected(
+        session.execute(
+            delete(OutboxMessage).where(
+                (OutboxMessage.sender_id == sender_id)
+                | ((OutboxMessage.target == chat_id) & (OutboxMessage.kind != "webhook"))
             )
         )
-        session.execute(delete(chat_flags.ChatFlag).where(chat_flags.ChatFlag.chat_id == chat_id))
-        return gone
+    )
+    chat_flags.forget_in(session, chat_id)
+    return gone
 
 
 # --- reading -----------------------------------------------------------------------------

@@ -79,3 +79,47 @@ def test_retention_removes_old_bookings_and_finished_messages(db_url):
     assert removed == 2  # the old booking and the sent nudge; the waiting reminders stay
     assert booking_count("tg-34") == 0 and booking_count("tg-35") == 1
     assert {r.kind for r in outbox.rows_for()} == {"reminder"}
+
+
+def outbox_rows_of_chat(chat_id: int) -> list:
+    return [r for r in outbox.rows_for() if r.target == str(chat_id)]
+
+
+def test_forget_without_a_lead_erases_bookings_messages_and_flags_in_the_erase(db_url):
+    """/forget (leads.lead_store.erase_lead) takes them in its own transaction: nothing is
+    left for a second, after-the-fact call to remove."""
+    bookings.book(session_at(3), "tg-37", 37, "fr", reminder)
+    outbox.enqueue("nudge", 37, "nudge:1", {"text": "x"}, sender_id="tg-37")
+    outbox.enqueue("staff_reply", 37, "reply:1", {"text": "Bonjour Yasmine"})  # no sender id
+    chat_flags.opt_out(37)
+    bookings.book(session_at(3), "tg-38", 38, "fr", reminder)
+    erase_lead("tg-37")  # no lead: the follow-ups go all the same
+    assert booking_count("tg-37") == 0 and outbox_rows_of_chat(37) == []
+    assert not chat_flags.left_alone(37)
+    with session_scope() as session:
+        assert session.get(chat_flags.ChatFlag, "37") is None
+    assert booking_count("tg-38") == 1 and len(outbox_rows_of_chat(38)) == 2
+
+
+def test_a_staff_erase_takes_bookings_queued_messages_and_flags(db_url):
+    from leads.lead_store import erase_lead_by_id
+
+    saved = save_lead(lead_input("tg-39"))
+    bookings.book(session_at(3), "tg-39", 39, "nl", reminder)
+    outbox.enqueue("staff_reply", 39, "reply:1", {"text": "Dag Tom, bel ons"})
+    chat_flags.chat_blocked(39)
+    assert erase_lead_by_id(saved.lead_id, actor="staff:1")
+    assert booking_count("tg-39") == 0 and outbox_rows_of_chat(39) == []
+    with session_scope() as session:
+        assert session.get(chat_flags.ChatFlag, "39") is None
+
+
+def test_a_spooled_forget_takes_them_when_it_is_replayed(db_url):
+    from leads import spool
+    from leads.replay import flush_spool
+
+    bookings.book(session_at(3), "tg-40", 40, "nl", reminder)
+    outbox.enqueue("nudge", 40, "nudge:1", {"text": "x"}, sender_id="tg-40")
+    spool.append("erase_lead", {"sender_id": "tg-40", "actor": "user"})
+    assert flush_spool() == 1
+    assert booking_count("tg-40") == 0 and outbox_rows_of_chat(40) == []
