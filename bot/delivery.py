@@ -111,7 +111,7 @@ class Deliverer:
                 chat_id, InputFile(data, filename=filename),
                 caption=str(directive.get("caption") or "") or None)
         except TelegramError as error:
-            log.warning("sending a document to chat %s failed: %s", chat_id, error)
+            log.warning("sending a document to chat %s failed: %s", pseudonym(chat_id), error)
             return None
 
     async def say(self, chat_id: int | str, text: str) -> Message | None:

@@ -50,10 +50,13 @@ class Relay:
         self.erase_tracker = erase_tracker or erase_tracker_in_leads
         self.retry: RetryLoop | None = None
         self._health = httpx.AsyncClient(timeout=3)
+        # The "wrote again after a block" checks still running, per chat (kept referenced so
+        # they are not garbage-collected; a 403 waits for the chat's one before flagging).
+        self._unblocking: dict[int | str, asyncio.Task[None]] = {}
 
     async def handle(self, message: Inbound) -> None:
         self.held.add(message)
-        await self._unblocked(message.chat_id)
+        self._unblock_in_background(message.chat_id)  # a DB read: never before the message
         await self.work_off(message.chat_id)
 
     async def work_off(self, chat_id: int | str) -> None:
@@ -82,6 +85,7 @@ class Relay:
         return await self.rasa.is_available() and await self._actions_healthy()
 
     async def close(self) -> None:
+        await self.unblocking_done()
         await self._health.aclose()
 
     async def _ask(self, message: Inbound) -> list[dict]:
@@ -142,22 +146,37 @@ class Relay:
             log.info("chat %s: tracker erased (%s rows)", pseudonym(message.chat_id), erased)
         except Exception:  # it stays pending in the lead store: retried (ErasureRetries)
             log.exception("chat %s: erasing the Rasa tracker failed", pseudonym(message.chat_id))
-        try:  # the person's bookings and the messages queued for them go too
-            await asyncio.to_thread(forget_followups, message.sender_id)
-        except Exception:
-            log.exception(
-                "chat %s: erasing bookings and queued messages failed", pseudonym(message.chat_id)
-            )
+        # The person's bookings, queued messages and chat flags went in the erase's own
+        # transaction (leads.erasures.forget_conversation).
         self.languages.forget(message.chat_id)
 
     async def _blocked(self, chat_id: int | str) -> None:
         """No reminder, nudge or broadcast goes to a chat that blocked the bot."""
         from leads import chat_flags
 
+        unblocking = self._unblocking.get(chat_id)
+        if unblocking is not None:  # its clearing must not undo this flag
+            await asyncio.wait({unblocking})
         try:
             await asyncio.to_thread(chat_flags.chat_blocked, chat_id)
-        except Exception:
-            log.exception("chat %s: could not flag it as blocked", chat_id)
+        except Exception as error:
+            log.warning(
+                "chat %s: could not flag it as blocked (%s)",
+                pseudonym(chat_id),
+                type(error).__name__,
+            )
+
+    def _unblock_in_background(self, chat_id: int | str) -> None:
+        if chat_id in self._unblocking:  # the chat's check is still running
+            return
+        task = asyncio.get_running_loop().create_task(self._unblocked(chat_id))
+        self._unblocking[chat_id] = task
+        task.add_done_callback(lambda _: self._unblocking.pop(chat_id, None))
+
+    async def unblocking_done(self) -> None:
+        """Wait for the background unblock checks (for tests and shutdown)."""
+        if self._unblocking:
+            await asyncio.wait(set(self._unblocking.values()))
 
     async def _unblocked(self, chat_id: int | str) -> None:
         """A message from a chat flagged blocked: the person unblocked the bot."""
@@ -165,8 +184,10 @@ class Relay:
 
         try:
             await asyncio.to_thread(chat_flags.chat_unblocked, chat_id)
-        except Exception:  # the database is down: the conversation goes on
-            log.warning("chat %s: blocked flag not checked (database unreachable)", chat_id)
+        except Exception as error:  # the database is down: the conversation goes on
+            log.warning(
+                "chat %s: blocked flag not checked (%s)", pseudonym(chat_id), type(error).__name__
+            )
 
     async def _actions_healthy(self) -> bool:
         if not self.action_health_url:
@@ -176,13 +197,6 @@ class Relay:
         except httpx.HTTPError:
             return False
         return response.status_code == 200
-
-
-def forget_followups(sender_id: str) -> None:
-    from leads import bookings, outbox
-
-    bookings.forget(sender_id)
-    outbox.forget(sender_id)
 
 
 def erase_tracker_in_leads(sender_id: str) -> int:

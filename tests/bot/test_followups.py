@@ -90,10 +90,17 @@ async def test_forget_erases_queued_messages_and_bookings(
         utcnow() + timedelta(hours=24),
         sender_id=f"tg-{CHAT}",
     )
-    fake_rasa.reply = lambda s, t, m: [
-        {"recipient_id": s, "text": "Klaar, alles is gewist."},
-        {"recipient_id": s, "custom": {"passerelle": "erase_tracker"}},
-    ]
+
+    def forget(s, t, m):  # as the action server's /forget: the erase, then the directive
+        from leads.lead_store import erase_lead
+
+        erase_lead(s)
+        return [
+            {"recipient_id": s, "text": "Klaar, alles is gewist."},
+            {"recipient_id": s, "custom": {"passerelle": "erase_tracker"}},
+        ]
+
+    fake_rasa.reply = forget
     telegram.send_text(CHAT, "/forget")
     await telegram.wait_for_messages(CHAT, 1)
     await telegram.wait_for(lambda: outbox.rows_for(sender_id=f"tg-{CHAT}") == [])
@@ -128,4 +135,6 @@ async def test_a_403_on_a_reply_flags_the_chat_and_a_new_message_clears_it(
     telegram.blocked.discard(CHAT)  # unblocked, and writes again
     telegram.send_text(CHAT, "hallo again")
     await telegram.wait_for_messages(CHAT, 1)
+    assert bot.relay is not None
+    await bot.relay.unblocking_done()  # the flag is cleared in the background
     assert not chat_flags.left_alone(CHAT)

@@ -215,7 +215,8 @@ async def test_a_stalled_database_delays_nobody_else_and_the_lead_is_saved_after
     database), and the lead is saved once the database answers again."""
     fault_stack = postgresql_fault_stack
     assert fault_stack.proxy is not None
-    monkeypatch.setenv("DATABASE_URL", fault_stack.direct_database_url)
+    # The bot too reads and writes the lead store through the stalled proxy.
+    monkeypatch.setenv("DATABASE_URL", fault_stack.stack.database_url)
     async with bot_on(fault_stack, telegram) as bot:
         saver = Chat(bot, telegram, fault_stack.stack, 810_000_000 + secrets.randbelow(10**8), "nl")
         asker = Chat(bot, telegram, fault_stack.stack, 820_000_000 + secrets.randbelow(10**8), "nl")
