@@ -7,20 +7,24 @@ the database when it is back (`leads.replay`).
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from leads import spool
 from leads.db import is_outage, session_scope
 from leads.erasures import forget_conversation
 from leads.lead_queue import lead_rows
 from leads.lead_writes import erase_in, flag_handoff, upsert_lead
+from leads.log_privacy import pseudonym
 from leads.models import Lead, utcnow
-from leads.replay import write_or_spool
+from leads.replay import ensure_background_flusher, write_or_spool
 from leads.rows import LeadInput, LeadRow, SaveResult
 from leads.validation import validate_handoff, validate_lead_input
+
+log = logging.getLogger(__name__)
 
 
 def save_lead(data: LeadInput) -> SaveResult:
@@ -69,10 +73,14 @@ def erase_lead(sender_id: str, actor: str = "user") -> bool:
     """GDPR erase: the lead, its notes and status history; the audit keeps "lead N erased".
 
     Also drops anything of this person still waiting in the outage spool. If the database
-    is unreachable, the erase itself is spooled (it runs after any pending save) and True
-    is returned. Returns False when there was nothing to erase.
+    is unreachable, or a replay of the spool is still running (its saves could otherwise
+    write this person back after the erase), the erase itself is spooled (it runs after
+    any pending save) and True is returned. Returns False when there was nothing to erase.
     """
-    with spool.replay_lock(timeout_s=10.0):
+    with spool.replay_lock(timeout_s=10.0) as acquired:
+        if not acquired:
+            _spool_erase(sender_id, actor, "a spool replay is running")
+            return True
         discarded = spool.discard_sender(sender_id)
         try:
             with session_scope(write=True) as session:
@@ -85,16 +93,27 @@ def erase_lead(sender_id: str, actor: str = "user") -> bool:
         except Exception as error:
             if not is_outage(error):
                 raise
-            spool.append("erase_lead", {"sender_id": sender_id, "actor": actor})
+            _spool_erase(sender_id, actor, f"database unreachable ({type(error).__name__})")
             return True
 
 
+def _spool_erase(sender_id: str, actor: str, why: str) -> None:
+    """The erase waits in the spool, behind what is there: the flusher runs it."""
+    log.warning("%s: erase of %s spooled", why, pseudonym(sender_id))
+    spool.append("erase_lead", {"sender_id": sender_id, "actor": actor})
+    ensure_background_flusher()
+
+
 def erase_lead_by_id(lead_id: int, actor: str) -> bool:
-    """Staff-side GDPR erase (raises if the database is unreachable)."""
-    with spool.replay_lock(timeout_s=10.0), session_scope(write=True) as session:
+    """Staff-side GDPR erase (raises if the database is unreachable). While a replay of the
+    spool is running, the erase is spooled behind it (True: it will be done)."""
+    with spool.replay_lock(timeout_s=10.0) as acquired, session_scope(write=True) as session:
         lead = session.get(Lead, lead_id)
         if lead is None:
             return False
+        if not acquired:
+            _spool_erase(lead.sender_id, actor, "a spool replay is running")
+            return True
         spool.discard_sender(lead.sender_id)
         forget_conversation(session, lead.sender_id)
         erase_in(session, lead, actor)
@@ -113,7 +132,15 @@ def erase_expired_leads(updated_before: Mapping[str, datetime]) -> list[LeadRow]
             for status, cutoff in updated_before.items()
         )
     )
-    with spool.replay_lock(timeout_s=30.0), session_scope(write=True) as session:
+    with spool.replay_lock(timeout_s=30.0) as acquired:
+        if not acquired:  # not alongside a replay: the next purge erases them
+            log.warning("retention erase skipped: a spool replay is running")
+            return []
+        return _erase_expired(expired)
+
+
+def _erase_expired(expired: ColumnElement[bool]) -> list[LeadRow]:
+    with session_scope(write=True) as session:
         stale = session.scalars(select(Lead).where(expired).order_by(Lead.id)).all()
         erased = lead_rows(session, stale)
         for lead in stale:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, text
@@ -18,7 +19,7 @@ from leads.erasures import RetryReport, erase_conversation, retry_pending_erasur
 from leads.funnel import funnel_report, record_funnel_event
 from leads.lead_queue import add_note, change_status, get_lead, get_lead_by_sender
 from leads.lead_store import erase_lead, erase_lead_by_id, save_lead
-from leads.models import Lead, Note, PendingErasure, StatusChange
+from leads.models import Lead, Note, PendingErasure, StatusChange, utcnow
 from leads.staff import create_staff_user
 from tests.leads.helpers import (
     PG_HOST,
@@ -206,3 +207,34 @@ def test_an_erase_spooled_during_an_outage_queues_the_tracker_erase_when_replaye
     record_funnel_event("started", sender_id="tg-90", language="nl")
     assert replay.flush().written == 1
     assert pending() == [("tg-90", 0)] and funnel_kinds("tg-90") == []
+
+
+def test_an_erase_while_a_replay_runs_is_spooled_behind_it_not_done_alongside(db_url, monkeypatch):
+    """The replay lock not had in time (a long replay of the spool): erasing alongside could
+    let a spooled save of the same person come back after it, so the erase is spooled and
+    runs after the replay; retention waits for its next round."""
+    import contextlib
+
+    from leads import lead_store
+
+    lead_id = save_lead(lead_input(sender_id="tg-51")).lead_id
+    save_lead(lead_input(sender_id="tg-52"))
+    spool.append("save_lead", {"sender_id": "tg-51", "first_name": "Spooled"})
+
+    @contextlib.contextmanager
+    def busy(timeout_s: float = 30.0):
+        yield False
+
+    with monkeypatch.context() as busy_lock:
+        busy_lock.setattr(spool, "replay_lock", busy)
+        busy_lock.setattr(lead_store, "ensure_background_flusher", lambda: None)
+        assert erase_lead("tg-51") is True
+        assert get_lead_by_sender("tg-51") is not None  # not yet: behind the replay
+        other = get_lead_by_sender("tg-52")
+        assert erase_lead_by_id(other.id, actor="staff:1") is True
+        assert get_lead_by_sender("tg-52") is not None
+        assert lead_store.erase_expired_leads({"new": utcnow() + timedelta(days=1)}) == []
+    assert [e.op for e in spool.pending_entries()] == ["save_lead", "erase_lead", "erase_lead"]
+    assert replay.flush_spool() == 3  # the save, then the erases after it
+    assert get_lead_by_sender("tg-51") is None and get_lead_by_sender("tg-52") is None
+    assert rows(Lead, lead_id) == 0
