@@ -85,7 +85,8 @@ class Relay:
         return await self.rasa.is_available() and await self._actions_healthy()
 
     async def close(self) -> None:
-        await self.unblocking_done()
+        if self._unblocking:  # a stalled database does not hold the shutdown for long
+            await asyncio.wait(set(self._unblocking.values()), timeout=5)
         await self._health.aclose()
 
     async def _ask(self, message: Inbound) -> list[dict]:

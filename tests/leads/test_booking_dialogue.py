@@ -228,7 +228,7 @@ async def test_a_check_left_halfway_gets_two_nudges_that_move_with_each_message(
     assert due_nudges() == [("nudge:1", brussels(10, 9)), ("nudge:2", brussels(12, 9))]
     with session_scope() as db:
         texts = [r.payload["text"] for r in db.scalars(select(OutboxMessage))]
-    assert texts[0].startswith("Hi! 👋 You'd started the motivation check")
+    assert texts[0].startswith("Hi! 👋 You started the motivation check")
 
 
 async def test_the_check_pending_or_offered_decides_the_nudges(db_url):
