@@ -108,8 +108,10 @@ class Deliverer:
         await self.pacer.wait_turn(chat_id)
         try:
             return await self.bot.send_document(
-                chat_id, InputFile(data, filename=filename),
-                caption=str(directive.get("caption") or "") or None)
+                chat_id,
+                InputFile(data, filename=filename),
+                caption=str(directive.get("caption") or "") or None,
+            )
         except TelegramError as error:
             log.warning("sending a document to chat %s failed: %s", pseudonym(chat_id), error)
             return None

@@ -47,11 +47,13 @@ def chat_blocked(chat_id: int | str, now: datetime | None = None) -> int:
     with session_scope(write=True) as session:
         flag(session, str(chat_id)).blocked_at = now or utcnow()
         rows = _outbox()
-        return rows_affected(session.execute(
-            update(rows)
-            .where(rows.target == str(chat_id), rows.state == "pending", rows.kind != "webhook")
-            .values(state="blocked", last_error="the person blocked the bot")
-        ))
+        return rows_affected(
+            session.execute(
+                update(rows)
+                .where(rows.target == str(chat_id), rows.state == "pending", rows.kind != "webhook")
+                .values(state="blocked", last_error="the person blocked the bot")
+            )
+        )
 
 
 def chat_unblocked(chat_id: int | str) -> bool:
@@ -104,11 +106,13 @@ def _cancel_unsolicited(session: Session, chat_ids: list[str], reason: str) -> i
     from leads.outbox import UNSOLICITED
 
     rows = _outbox()
-    return rows_affected(session.execute(
-        update(rows)
-        .where(rows.state == "pending", rows.kind.in_(UNSOLICITED), rows.target.in_(chat_ids))
-        .values(state="cancelled", last_error=reason)
-    ))
+    return rows_affected(
+        session.execute(
+            update(rows)
+            .where(rows.state == "pending", rows.kind.in_(UNSOLICITED), rows.target.in_(chat_ids))
+            .values(state="cancelled", last_error=reason)
+        )
+    )
 
 
 def _outbox() -> Any:
