@@ -35,7 +35,7 @@ OFFERED = 3
 ONLINE = {"nl": "Online", "fr": "En ligne", "en": "Online"}
 NO_DIRECTIONS = {
     "nl": "Vind je de weg niet? Vraag het ons gerust hier.",
-    "fr": "Tu ne trouves pas ? Demande-nous ici.",
+    "fr": "Tu ne trouves pas le chemin ? Demande-nous ici.",
     "en": "Can't find it? Just ask us here.",
 }
 NOT_NOW = {"nl": "Later misschien", "fr": "Peut-être plus tard", "en": "Maybe later"}
