@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from leads.db import rows_affected, session_scope
 from leads.models import Base, utcnow
+from leads.outbox_table import UNSOLICITED, OutboxMessage
 
 
 class ChatFlag(Base):
@@ -46,7 +46,7 @@ def chat_blocked(chat_id: int | str, now: datetime | None = None) -> int:
     """A direct reply got a 403: flag the chat and stop what is queued for it."""
     with session_scope(write=True) as session:
         flag(session, str(chat_id)).blocked_at = now or utcnow()
-        rows = _outbox()
+        rows = OutboxMessage
         return rows_affected(
             session.execute(
                 update(rows)
@@ -103,9 +103,7 @@ def flag(session: Session, chat_id: str) -> ChatFlag:
 
 
 def _cancel_unsolicited(session: Session, chat_ids: list[str], reason: str) -> int:
-    from leads.outbox import UNSOLICITED
-
-    rows = _outbox()
+    rows = OutboxMessage
     return rows_affected(
         session.execute(
             update(rows)
@@ -114,8 +112,3 @@ def _cancel_unsolicited(session: Session, chat_ids: list[str], reason: str) -> i
         )
     )
 
-
-def _outbox() -> Any:
-    from leads.outbox import OutboxMessage  # leads.outbox imports this module
-
-    return OutboxMessage

@@ -15,6 +15,7 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from leads import lead_events  # noqa: F401 - its hooks send the CRM webhooks of lead changes
 from leads.audit import record, staff_actor
 from leads.db import session_scope
 from leads.models import STATUSES, Lead, Note, StaffUser, StatusChange, utcnow

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from leads import lead_events  # noqa: F401 - its hooks send the CRM webhooks of lead changes
 from leads.audit import record
 from leads.db import session_scope
 from leads.models import AuditEntry, Lead, Note, StatusChange

@@ -313,7 +313,3 @@ class UnderstandingCount(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (UniqueConstraint("week", "language", "metric"),)
-
-
-# Tables kept in their own modules join the metadata here (Alembic and the tests see them).
-from leads import chat_flags, lead_events, outbox, sessions  # noqa: E402,F401

@@ -19,67 +19,24 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Index, Integer, String, Text, UniqueConstraint, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
 from leads import chat_flags
 from leads.db import rows_affected, session_scope
-from leads.models import Base, choice, utcnow
+from leads.models import utcnow
+from leads.outbox_table import KINDS, UNSOLICITED, OutboxMessage
 from passerelle_settings import environment
 
 log = logging.getLogger(__name__)
 
-KINDS = ("staff_notice", "staff_reply", "webhook", "reminder", "nudge", "broadcast")
-# pending → claimed (taken by one sender) → sending (its HTTP call started) → sent, or back
-# to pending (retry), failed, blocked, cancelled; interrupted: the sender died mid-call.
-STATES = (
-    "pending",
-    "claimed",
-    "sending",
-    "sent",
-    "failed",
-    "blocked",
-    "cancelled",
-    "interrupted",
-)
-# Sent only to people who did not block the bot or ask to stop; staff replies and staff
-# notices are not in this list (a reply is an answer, a notice goes to the staff chat).
-UNSOLICITED = ("reminder", "nudge", "broadcast")
 MAX_ATTEMPTS = 8
 # How long a sender may hold rows before they count as abandoned (wall clock, whatever
 # --now says): a claimed row not yet tried goes back to the queue, a row whose call started
 # is never tried again (it may have been delivered).
 CLAIM_LEASE = timedelta(minutes=2)
 LEASE = timedelta(minutes=5)
-
-
-class OutboxMessage(Base):
-    __tablename__ = "outbox"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(choice("outbox_kind", KINDS))
-    # A Telegram chat id, or the URL of a webhook.
-    target: Mapped[str] = mapped_column(String(500))
-    key: Mapped[str] = mapped_column(String(200))
-    due_at: Mapped[datetime]
-    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    state: Mapped[str] = mapped_column(choice("outbox_state", STATES), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str] = mapped_column(Text, default="")
-    # The person's conversation (`tg-<chat id>`): what /forget erases.
-    sender_id: Mapped[str | None] = mapped_column(String(128), index=True)
-    # What the row belongs to, for progress pages: "broadcast:7", "booking:12".
-    batch: Mapped[str | None] = mapped_column(String(64), index=True)
-    claimed_by: Mapped[str | None] = mapped_column(String(64))
-    claimed_at: Mapped[datetime | None]
-    sent_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    __table_args__ = (
-        UniqueConstraint("kind", "target", "key"),
-        Index("ix_outbox_state_due", "state", "due_at"),
-    )
 
 
 @dataclass(frozen=True)

@@ -258,6 +258,8 @@ async def _lead_response(
     settings: AdminSettings = request.app.state.settings
     transcript = await fetch_transcript(settings, lead.sender_id)
     staff = await run_in_threadpool(list_staff)
+    outgoing = await run_in_threadpool(outbox.rows_for, sender_id=lead.sender_id, limit=20)
+    booked = await run_in_threadpool(bookings.for_sender, lead.sender_id)
     context = {
         "lead": lead,
         "transcript": transcript,
@@ -267,8 +269,8 @@ async def _lead_response(
         "reply_problem": can_reply(settings, lead),
         "reply_error": reply_error,
         "reply_text": reply_text,
-        "outgoing": outbox.rows_for(sender_id=lead.sender_id, limit=20),
-        "bookings": bookings.for_sender(lead.sender_id),
+        "outgoing": outgoing,
+        "bookings": booked,
         "conflict": conflict,
         "loaded_at": datetime.now().astimezone(),
         "breakdown": sorted(lead.score_breakdown.items(), key=lambda item: -_points(item[1])),

@@ -9,10 +9,11 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection, text
 
 from leads.db import get_engine
-from leads.models import Base, UTCDateTime
+from leads.models import UTCDateTime
+from leads.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def render_item(type_: str, obj: object, autogen_context: AutogenContext) -> str | Literal[False]:

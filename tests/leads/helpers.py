@@ -9,8 +9,8 @@ from urllib.parse import quote
 from sqlalchemy import text
 
 from leads.db import get_engine
-from leads.models import Base
 from leads.rows import LeadInput
+from leads.schema import metadata
 from tests.tcp_proxy import TcpProxy  # noqa: F401 - where tests/leads import it from
 
 PG_HOST, PG_PORT, PG_DATABASE = "127.0.0.1", 5432, "test"
@@ -23,7 +23,7 @@ def postgres_url(schema: str, port: int = PG_PORT) -> str:
 
 def empty_tables(url: str) -> None:
     engine = get_engine(url)
-    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    tables = [table.name for table in reversed(metadata.sorted_tables)]
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))

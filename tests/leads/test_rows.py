@@ -8,7 +8,7 @@ import inspect
 import pytest
 
 from leads import rows
-from leads.models import Base
+from leads.schema import metadata
 
 ROW_OF_TABLE = {
     "leads": rows.LeadRow,
@@ -47,10 +47,10 @@ DATACLASSES = [
 
 
 def test_every_table_has_its_row_type_with_every_column() -> None:
-    tables = set(Base.metadata.tables) - INTERNAL_TABLES
+    tables = set(metadata.tables) - INTERNAL_TABLES
     assert set(ROW_OF_TABLE) == tables
     for table, row in ROW_OF_TABLE.items():
-        columns = {c.name for c in Base.metadata.tables[table].columns}
+        columns = {c.name for c in metadata.tables[table].columns}
         fields = {f.name for f in dataclasses.fields(row)}
         assert columns - NOT_SHOWN.get(table, set()) <= fields, (table, columns - fields)
 

@@ -14,14 +14,14 @@ from sqlalchemy.exc import IntegrityError
 
 from leads.db import dispose_engines, get_engine
 from leads.migrate import alembic_config, current_revision, upgrade
-from leads.models import Base
+from leads.schema import metadata
 from tests.leads.helpers import postgres_url
 
 
 def test_migrations_match_the_models(db_url):
     with get_engine(db_url).connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert compare_metadata(context, Base.metadata) == []
+        assert compare_metadata(context, metadata) == []
 
 
 def test_migrate_is_idempotent_and_at_head(db_url):
@@ -31,7 +31,7 @@ def test_migrate_is_idempotent_and_at_head(db_url):
     assert before is not None
     assert current_revision(db_url) == before
     tables = set(inspect(get_engine(db_url)).get_table_names())
-    assert set(Base.metadata.tables) <= tables
+    assert set(metadata.tables) <= tables
     assert "alembic_version" in tables
 
 
