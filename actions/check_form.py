@@ -50,16 +50,31 @@ log = logging.getLogger(__name__)
 
 # The check's questions in the order of PRODUCT.md §5 (= domain/check.yml required_slots).
 CHECK_SLOTS = (
-    "first_name", "age", "campus", "situation", "registered", "experience", "motivation",
-    "commitment", "contact", "consent",
+    "first_name",
+    "age",
+    "campus",
+    "situation",
+    "registered",
+    "experience",
+    "motivation",
+    "commitment",
+    "contact",
+    "consent",
 )
 # Asked after consent = yes: which answer to change (only after "change something"), and the
 # summary itself.
 EDIT_SLOT, CONFIRM_SLOT = "check_edit_field", "check_confirmed"
 # Helper slots of the check, cleared when a completed check is started again.
 HELPER_SLOTS = (
-    EDIT_SLOT, CONFIRM_SLOT, "check_editing", "check_reask", "check_partner",
-    "check_partner_links", "check_summary", "motivation_nudged", "check_done",
+    EDIT_SLOT,
+    CONFIRM_SLOT,
+    "check_editing",
+    "check_reask",
+    "check_partner",
+    "check_partner_links",
+    "check_summary",
+    "motivation_nudged",
+    "check_done",
     "contact_display",
 )
 # The contact as the person reads it back (national format), beside the E.164 `contact`.
@@ -67,10 +82,18 @@ CONTACT_DISPLAY = "contact_display"
 REASK = "check_reask"
 
 QUESTION_INTENTS = frozenset({"faq", "doubt"})
-COMMAND_INTENTS = frozenset({
-    "stop", "human_handoff", "forget_me", "change_language", "privacy", "help",
-    "bot_challenge", "choose_topic",
-})
+COMMAND_INTENTS = frozenset(
+    {
+        "stop",
+        "human_handoff",
+        "forget_me",
+        "change_language",
+        "privacy",
+        "help",
+        "bot_challenge",
+        "choose_topic",
+    }
+)
 MIN_CONFIDENCE = 0.6
 # "oud genoeg" (faq/age for the NLU) is a failed answer; "laptop nodig of niet" is a question.
 FAQ_STATEMENT_MIN_WORDS = 4
@@ -174,9 +197,7 @@ def previous_bot_action(tracker: Tracker) -> str | None:
 
 
 def _latest_user_index(events: list[dict[str, Any]]) -> int:
-    return next(
-        (i for i in range(len(events) - 1, -1, -1) if events[i].get("event") == "user"), 0
-    )
+    return next((i for i in range(len(events) - 1, -1, -1) if events[i].get("event") == "user"), 0)
 
 
 def _events_after_latest_user(tracker: Tracker) -> list[dict[str, Any]]:
@@ -211,7 +232,8 @@ def parse_for(slot: str, message: Message) -> Any:
         return answers.parse_situation(text)
     if slot == "experience":
         return answers.parse_experience(text) or {"yes": "some", "no": "none"}.get(
-            message.yes_no() or "")
+            message.yes_no() or ""
+        )
     if slot == "commitment":
         return answers.parse_commitment(text) or _commitment_from(message.yes_no())
     if slot in ("registered", "consent", "handoff_consent"):
@@ -220,10 +242,10 @@ def parse_for(slot: str, message: Message) -> Any:
         return answers.parse_contact(text).value
     if slot == CONFIRM_SLOT:
         return answers.parse_check_field(text) or (
-            "edit" if answers.wants_to_edit(text) else message.yes_no())
+            "edit" if answers.wants_to_edit(text) else message.yes_no()
+        )
     if slot == EDIT_SLOT:
-        return answers.parse_check_field(text) or (
-            "cancel" if message.yes_no() == "no" else None)
+        return answers.parse_check_field(text) or ("cancel" if message.yes_no() == "no" else None)
     return None
 
 
@@ -273,8 +295,10 @@ def is_answer_to(slot: str, message: Message) -> bool:
         return False  # /start in the middle of a form: never an answer
     if slot == "motivation":
         return _is_motivation(message)
-    if slot in CHECK_SLOTS and not message.is_payload and answers.mentions_stop(
-        message.text, strong_only=parse_for(slot, message) is not None
+    if (
+        slot in CHECK_SLOTS
+        and not message.is_payload
+        and answers.mentions_stop(message.text, strong_only=parse_for(slot, message) is not None)
     ):
         return False  # a pause in their words, not an answer: the NLU's stop confirms first
     if slot == "first_name" and not message.is_payload and _not_a_name(message):
@@ -286,7 +310,8 @@ def is_answer_to(slot: str, message: Message) -> bool:
     if parse_for(slot, message) is not None:
         # an answer, whatever the NLU thought ("19" as faq/age), unless it asks something
         return slot in STRONG_ANSWERS or not (
-            message.interrupts() and answers.looks_like_question(message.text))
+            message.interrupts() and answers.looks_like_question(message.text)
+        )
     if slot == "age" and any(char.isdigit() for char in message.text):
         return True  # "12", "150": an age, just not one we can take
     if slot == "contact" and answers.parse_contact(message.text).reason != "missing":
@@ -298,32 +323,72 @@ def is_answer_to(slot: str, message: Message) -> bool:
 
 LABELS: dict[str, dict[str, str]] = {
     "nl": {
-        "first_name": "Naam", "age": "Leeftijd", "campus": "Campus", "situation": "Situatie",
-        "registered": "Ingeschreven {partner}", "experience": "Ervaring met code",
-        "motivation": "Motivatie", "commitment": "{months} maanden voltijds", "contact": "Contact",
-        "job_seeker": "werkzoekend", "student": "student", "employed": "aan het werk",
-        "other": "iets anders", "yes": "ja", "no": "nee", "unknown": "weet ik niet",
-        "unsure": "ik twijfel", "none": "nog nooit", "some": "een beetje", "a_lot": "al veel",
+        "first_name": "Naam",
+        "age": "Leeftijd",
+        "campus": "Campus",
+        "situation": "Situatie",
+        "registered": "Ingeschreven {partner}",
+        "experience": "Ervaring met code",
+        "motivation": "Motivatie",
+        "commitment": "{months} maanden voltijds",
+        "contact": "Contact",
+        "job_seeker": "werkzoekend",
+        "student": "student",
+        "employed": "aan het werk",
+        "other": "iets anders",
+        "yes": "ja",
+        "no": "nee",
+        "unknown": "weet ik niet",
+        "unsure": "ik twijfel",
+        "none": "nog nooit",
+        "some": "een beetje",
+        "a_lot": "al veel",
         "other_campus": "andere stad",
     },
     "fr": {
-        "first_name": "Prénom", "age": "Âge", "campus": "Campus", "situation": "En ce moment",
-        "registered": "Inscription {partner}", "experience": "Expérience en code",
-        "motivation": "Motivation", "commitment": "{months} mois à temps plein",
+        "first_name": "Prénom",
+        "age": "Âge",
+        "campus": "Campus",
+        "situation": "En ce moment",
+        "registered": "Inscription {partner}",
+        "experience": "Expérience en code",
+        "motivation": "Motivation",
+        "commitment": "{months} mois à temps plein",
         "contact": "Contact",
-        "job_seeker": "je cherche un emploi", "student": "je fais des études",
+        "job_seeker": "je cherche un emploi",
+        "student": "je fais des études",
         "employed": "je travaille",
-        "other": "autre chose", "yes": "oui", "no": "non", "unknown": "je ne sais pas",
-        "unsure": "j'hésite", "none": "jamais", "some": "un peu", "a_lot": "beaucoup",
+        "other": "autre chose",
+        "yes": "oui",
+        "no": "non",
+        "unknown": "je ne sais pas",
+        "unsure": "j'hésite",
+        "none": "jamais",
+        "some": "un peu",
+        "a_lot": "beaucoup",
         "other_campus": "autre ville",
     },
     "en": {
-        "first_name": "Name", "age": "Age", "campus": "Campus", "situation": "Right now",
-        "registered": "Registered {partner}", "experience": "Coding experience",
-        "motivation": "Motivation", "commitment": "{months} months full-time", "contact": "Contact",
-        "job_seeker": "looking for a job", "student": "student", "employed": "working",
-        "other": "something else", "yes": "yes", "no": "no", "unknown": "not sure",
-        "unsure": "not sure", "none": "never", "some": "a bit", "a_lot": "a lot",
+        "first_name": "Name",
+        "age": "Age",
+        "campus": "Campus",
+        "situation": "Right now",
+        "registered": "Registered {partner}",
+        "experience": "Coding experience",
+        "motivation": "Motivation",
+        "commitment": "{months} months full-time",
+        "contact": "Contact",
+        "job_seeker": "looking for a job",
+        "student": "student",
+        "employed": "working",
+        "other": "something else",
+        "yes": "yes",
+        "no": "no",
+        "unknown": "not sure",
+        "unsure": "not sure",
+        "none": "never",
+        "some": "a bit",
+        "a_lot": "a lot",
         "other_campus": "another city",
     },
 }
@@ -432,9 +497,7 @@ class ValidateCheckForm(FormValidationAction):
         dispatcher.utter_message(response="utter_check_resume" if started else "utter_check_intro")
         return [SlotSet(REASK, None)]
 
-    def with_next_question(
-        self, events: list[EventType], tracker: Tracker
-    ) -> list[EventType]:
+    def with_next_question(self, events: list[EventType], tracker: Tracker) -> list[EventType]:
         """Set the next question explicitly (the summary is a dynamic slot) and its text."""
         values = {**tracker.slots, **slot_events(events)}
         next_slot = next((s for s in check_questions(values) if values.get(s) is None), None)
@@ -527,8 +590,10 @@ class ValidateCheckForm(FormValidationAction):
             # "12" or "150": a number they did type, so not "type your age in numbers"
             out_of_range = answers.age_out_of_range(str(value))
             if out_of_range is not None:
-                return {"age": None, REASK: "age_low" if out_of_range < answers.MIN_AGE
-                        else "age_high"}
+                return {
+                    "age": None,
+                    REASK: "age_low" if out_of_range < answers.MIN_AGE else "age_high",
+                }
         return accepted_or_reask("age", age)
 
     def validate_campus(
@@ -558,7 +623,8 @@ class ValidateCheckForm(FormValidationAction):
         self, value: Any, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         registered = or_second_miss(
-            "registered", parse_for("registered", Message.latest(tracker)), tracker)
+            "registered", parse_for("registered", Message.latest(tracker)), tracker
+        )
         if registered in ("no", "unknown"):
             campus = tracker.get_slot("campus")
             dispatcher.utter_message(
@@ -674,7 +740,11 @@ def direct_edit(message: Message, tracker: Tracker) -> dict[str, Any]:
 def edit_answer(slot: str) -> dict[str, Any]:
     """Clear one answer so the form asks it again, then shows the summary again."""
     cleared: dict[str, Any] = {
-        slot: None, EDIT_SLOT: None, CONFIRM_SLOT: None, "check_editing": None, REASK: None,
+        slot: None,
+        EDIT_SLOT: None,
+        CONFIRM_SLOT: None,
+        "check_editing": None,
+        REASK: None,
     }
     if slot == "motivation":
         cleared["motivation_nudged"] = None
@@ -709,8 +779,11 @@ def previous_user_text(tracker: Tracker) -> str | None:
 # After a second answer that still fits nothing, the most sensible reading, and on we go: a
 # question never comes a third time (nobody is trapped). Age, contact and consent have none.
 SECOND_MISS = {
-    "campus": answers.OTHER_CAMPUS, "situation": "other", "registered": "unknown",
-    "experience": "none", "commitment": "unsure",
+    "campus": answers.OTHER_CAMPUS,
+    "situation": "other",
+    "registered": "unknown",
+    "experience": "none",
+    "commitment": "unsure",
 }
 
 
@@ -735,8 +808,11 @@ def accepted_or_reask(slot: str, value: Any) -> dict[str, Any]:
 def validate_contact_text(text: str) -> dict[str, Any]:
     contact = answers.parse_contact(text)
     if contact.ok and contact.value:
-        return {"contact": contact.value, CONTACT_DISPLAY: answers.display_contact(contact.value),
-                REASK: None}
+        return {
+            "contact": contact.value,
+            CONTACT_DISPLAY: answers.display_contact(contact.value),
+            REASK: None,
+        }
     reason = {"email_invalid": "contact_email", "phone_invalid": "contact_phone"}
     return {"contact": None, REASK: reason.get(contact.reason or "", "contact")}
 
@@ -752,7 +828,7 @@ def asks_to_resume(tracker: Tracker) -> bool:
 
 
 def confirmation_reply(tracker: Tracker) -> str | None:
-    """"yes"/"no" when the message answers the bot's "stop the questions?"."""
+    """ "yes"/"no" when the message answers the bot's "stop the questions?"."""
     if previous_bot_action(tracker) not in CONFIRMATIONS:
         return None
     answer = Message.latest(tracker).yes_no()
@@ -785,8 +861,11 @@ class ValidateHandoffForm(FormValidationAction):
             # always asked, so the person confirms where the team may reach them
             contact = tracker.get_slot("contact")
             shown = answers.display_contact(contact) if contact else None
-            return [SlotSet(REASK, None), SlotSet("handoff_consent", None),
-                    SlotSet(CONTACT_DISPLAY, shown)]
+            return [
+                SlotSet(REASK, None),
+                SlotSet("handoff_consent", None),
+                SlotSet(CONTACT_DISPLAY, shown),
+            ]
         if kind == RERUN:
             return [SlotSet(REASK, None)]
         events = await super().run(dispatcher, tracker, domain)

@@ -16,7 +16,12 @@ from typing import Any
 
 from actions.answers import display_contact
 from actions.privacy_notice import retention_lines
-from leads.retention_policy import RetentionError, RetentionPolicy, parse_retention
+from leads.retention_policy import (
+    RetentionError,
+    RetentionPolicy,
+    parse_retention,
+    review_retention_days,
+)
 from passerelle_settings import LANGUAGES, environment
 
 logger = logging.getLogger(__name__)
@@ -33,12 +38,48 @@ WEEKDAYS = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
 MONTHS = {
-    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-           "september", "oktober", "november", "december"),
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
+    "nl": (
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ),
+    "fr": (
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
 }
 AND = {"nl": "en", "fr": "et", "en": "and"}
 OR = {"nl": "of", "fr": "ou", "en": "or"}
@@ -67,10 +108,14 @@ OUTCOMES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "hired": {
         "nl": ("{s} wordt aangeworven door het stagebedrijf",) * 2,
-        "fr": ("{s} décroche un contrat dans son entreprise de stage",
-               "{s} décrochent un contrat dans leur entreprise de stage"),
-        "en": ("{s} is hired by their internship company",
-               "{s} are hired by their internship company"),
+        "fr": (
+            "{s} décroche un contrat dans son entreprise de stage",
+            "{s} décrochent un contrat dans leur entreprise de stage",
+        ),
+        "en": (
+            "{s} is hired by their internship company",
+            "{s} are hired by their internship company",
+        ),
     },
     "job": {
         "nl": ("{s} vindt een job in de sector",) * 2,
@@ -79,8 +124,10 @@ OUTCOMES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "finished": {
         "nl": ("maakte meer dan {n} op {d} de opleiding af",) * 2,
-        "fr": ("plus d'une personne sur {d} a terminé la formation",
-               "plus de {n} personnes sur {d} ont terminé la formation"),
+        "fr": (
+            "plus d'une personne sur {d} a terminé la formation",
+            "plus de {n} personnes sur {d} ont terminé la formation",
+        ),
         "en": ("more than {n} in {d} people finished the training",) * 2,
     },
 }
@@ -98,7 +145,7 @@ class Partner:
     with_: Mapping[str, str] = field(default_factory=dict)
 
     def with_phrase(self, language: str) -> str:
-        """"bij VDAB", "au Forem", "with Actiris"."""
+        """ "bij VDAB", "au Forem", "with Actiris"."""
         return self.with_.get(language) or f"{WITH[language]} {self.name}"
 
 
@@ -171,6 +218,7 @@ class Content:
 
 # --- public API ---------------------------------------------------------------------
 
+
 def content_path() -> Path:
     """The content file: $PASSERELLE_CONTENT, relative paths taken from the repo root."""
     path = environment().content_path or Path(DEFAULT_CONTENT_PATH)
@@ -229,6 +277,7 @@ def content_slots(language: str, today: date | None = None) -> dict[str, str]:
         "c_privacy_url": content.privacy_url,
         **retention_slots(content.retention),
         "c_retention_leads": retention_lines(content.retention.lead_days, language),
+        "c_retention_review_days": f"{review_retention_days():g}",
         "c_months": str(content.training.months),
         "c_days": _pick(content.training.days, language),
         "c_hours": _pick(content.training.hours, language),
@@ -255,12 +304,13 @@ def _next_info_sessions(content: Content, language: str, today: date) -> str:
     """The sessions staff manage in the dashboard; the facts file's dates when there are none."""
     from actions.session_dates import upcoming_text
 
-    return upcoming_text(language, today) or _upcoming(content, content.info_sessions, language,
-                                                       today)
+    return upcoming_text(language, today) or _upcoming(
+        content, content.info_sessions, language, today
+    )
 
 
 def human_date(day: date, language: str, today: date | None = None) -> str:
-    """"woensdag 14 januari", "mercredi 14 janvier", "Wednesday 14 January"; the year
+    """ "woensdag 14 januari", "mercredi 14 janvier", "Wednesday 14 January"; the year
     is added only when it is not this year."""
     language = _language(language)
     today = today or date.today()
@@ -270,6 +320,7 @@ def human_date(day: date, language: str, today: date | None = None) -> str:
 
 
 # --- rendering ----------------------------------------------------------------------
+
 
 def _language(language: str | None) -> str:
     if language in LANGUAGES:
@@ -297,11 +348,13 @@ def _with_partners(partners: Sequence[Partner], language: str) -> str:
     ("bij Actiris of Bruxelles Formation"), else for each ("au VDAB ou chez Actiris")."""
     phrases = [p.with_phrase(language) for p in partners]
     prefixes = {
-        phrase[: -len(p.name)].strip() for phrase, p in zip(phrases, partners, strict=True)
+        phrase[: -len(p.name)].strip()
+        for phrase, p in zip(phrases, partners, strict=True)
         if phrase.endswith(p.name)
     }
-    if len(prefixes) == 1 and all(ph.endswith(p.name) for ph, p in zip(phrases, partners,
-                                                                        strict=True)):
+    if len(prefixes) == 1 and all(
+        ph.endswith(p.name) for ph, p in zip(phrases, partners, strict=True)
+    ):
         return f"{prefixes.pop()} {_join([p.name for p in partners], OR[language])}"
     return _join(phrases, OR[language])
 
@@ -325,6 +378,7 @@ def _capitalised(text: str) -> str:
 
 def _outcome_slots(outcomes: Outcomes, language: str) -> dict[str, str]:
     """The published results as sentence parts ("1 op 2 vindt een job in de sector")."""
+
     def said(kind: str, share: tuple[int, int] | None = None) -> str:
         one, several = OUTCOMES[kind][language]
         if share is None:
@@ -356,15 +410,14 @@ def _teaching_languages(content: Content, language: str) -> str:
     )
 
 
-def _upcoming(
-    content: Content, events: Sequence[DatedEvent], language: str, today: date
-) -> str:
+def _upcoming(content: Content, events: Sequence[DatedEvent], language: str, today: date) -> str:
     """The next dates (today included), or the "soon — ask us" text when none is left."""
     upcoming = sorted((e for e in events if e.day >= today), key=lambda e: e.day)
     if not upcoming:
         return _pick(content.when_no_date, language)
-    return _join([_dated(content, e, language, today) for e in upcoming[:MAX_DATES_SHOWN]],
-                 AND[language])
+    return _join(
+        [_dated(content, e, language, today) for e in upcoming[:MAX_DATES_SHOWN]], AND[language]
+    )
 
 
 def _dated(content: Content, event: DatedEvent, language: str, today: date) -> str:
@@ -386,6 +439,7 @@ def _addresses(content: Content, language: str) -> str:
 
 
 # --- loading ------------------------------------------------------------------------
+
 
 class _ContentCache:
     """Keeps the last good content; reloads when the file's mtime, size or inode changes
@@ -424,7 +478,10 @@ class _ContentCache:
         if content.unconfirmed:
             logger.warning(
                 "content %s: %d fact(s) still marked confirmed: false, please check them: %s",
-                path, len(content.unconfirmed), ", ".join(content.unconfirmed))
+                path,
+                len(content.unconfirmed),
+                ", ".join(content.unconfirmed),
+            )
 
 
 def _read_yaml(path: Path) -> Any:
@@ -450,8 +507,9 @@ def parse_content(data: Any) -> Content:
         key: Partner(
             key=key,
             name=_string(_mapping(value, f"partners.{key}").get("name"), f"partners.{key}.name"),
-            registration_url=_string(value.get("registration_url"),
-                                     f"partners.{key}.registration_url"),
+            registration_url=_string(
+                value.get("registration_url"), f"partners.{key}.registration_url"
+            ),
             with_=_texts(value["with"], f"partners.{key}.with") if value.get("with") else {},
         )
         for key, value in _mapping(data.get("partners"), "partners").items()
@@ -506,19 +564,24 @@ def _outcomes(outcomes: dict[str, Any]) -> Outcomes:
         raise ContentError("outcomes.internship_percent: expected a number from 1 to 100")
     return Outcomes(
         internship_percent=percent,
-        hired=_share(outcomes.get("hired_by_internship_company"),
-                     "outcomes.hired_by_internship_company"),
+        hired=_share(
+            outcomes.get("hired_by_internship_company"), "outcomes.hired_by_internship_company"
+        ),
         job=_share(outcomes.get("job_in_sector"), "outcomes.job_in_sector"),
-        finished=_share(outcomes.get("finished_in_a_hard_year"),
-                        "outcomes.finished_in_a_hard_year"),
+        finished=_share(
+            outcomes.get("finished_in_a_hard_year"), "outcomes.finished_in_a_hard_year"
+        ),
     )
 
 
 def _share(value: Any, where: str) -> tuple[int, int]:
     """[1, 2] for "1 in 2"."""
-    if (isinstance(value, list) and len(value) == 2
-            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-            and 0 < value[0] <= value[1]):
+    if (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        and 0 < value[0] <= value[1]
+    ):
         return value[0], value[1]
     raise ContentError(f"{where}: expected two numbers like [1, 2] (for 1 in 2)")
 
@@ -531,8 +594,11 @@ def _unconfirmed(value: Any, where: str) -> list[str]:
             found += _unconfirmed(item, f"{where}.{key}" if where else str(key))
         return found
     if isinstance(value, list):
-        return [path for index, item in enumerate(value)
-                for path in _unconfirmed(item, f"{where}[{index}]")]
+        return [
+            path
+            for index, item in enumerate(value)
+            for path in _unconfirmed(item, f"{where}[{index}]")
+        ]
     return []
 
 
@@ -572,11 +638,13 @@ def _dated_events(items: Any, where: str, campus_keys: set[str]) -> tuple[DatedE
         if campus is not None and campus not in campus_keys:
             raise ContentError(f"{here}.campus: '{campus}' is not a campus key")
         note = item.get("note")
-        events.append(DatedEvent(
-            day=_date(item.get("date"), f"{here}.date"),
-            campus=campus,
-            note=_texts(note, f"{here}.note") if note else {},
-        ))
+        events.append(
+            DatedEvent(
+                day=_date(item.get("date"), f"{here}.date"),
+                campus=campus,
+                note=_texts(note, f"{here}.note") if note else {},
+            )
+        )
     return tuple(events)
 
 

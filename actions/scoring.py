@@ -23,8 +23,16 @@ RUBRIC_PATH = Path(__file__).resolve().parent.parent / "content" / "scoring.yml"
 
 # The answers a completed check has (first_name and contact are not scored).
 CHECK_ANSWERS = (
-    "first_name", "age", "campus", "situation", "registered", "experience", "motivation",
-    "commitment", "contact", "consent",
+    "first_name",
+    "age",
+    "campus",
+    "situation",
+    "registered",
+    "experience",
+    "motivation",
+    "commitment",
+    "contact",
+    "consent",
 )
 
 STATUS_NEW = "new"
@@ -86,7 +94,8 @@ def motivation_points(text: str, rules: Mapping[str, Any]) -> int:
     reasons_rules = rules["reasons"]
     tokens = words(text)
     groups = sum(
-        1 for group in reasons_rules["groups"].values()
+        1
+        for group in reasons_rules["groups"].values()
         if any(_mentions(tokens, stem) for stems in group.values() for stem in stems)
     )
     reasons = min(int(reasons_rules["max"]), groups * int(reasons_rules["points_per_group"]))

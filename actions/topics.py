@@ -14,17 +14,36 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 FAQ_KEYS = (
-    "what_is", "cost", "duration", "schedule", "locations", "requirements", "age", "income",
-    "registration", "curriculum", "internship", "job_outcomes", "equipment",
-    "teaching_language", "start_date", "selection", "support", "contact",
+    "what_is",
+    "cost",
+    "duration",
+    "schedule",
+    "locations",
+    "requirements",
+    "age",
+    "income",
+    "registration",
+    "curriculum",
+    "internship",
+    "job_outcomes",
+    "equipment",
+    "teaching_language",
+    "start_date",
+    "selection",
+    "support",
+    "contact",
 )
 DOUBT_KEYS = (
-    "no_diploma", "bad_at_math", "too_old", "never_coded", "no_computer", "fear_of_failure",
-    "language_skills", "family_constraints",
+    "no_diploma",
+    "bad_at_math",
+    "too_old",
+    "never_coded",
+    "no_computer",
+    "fear_of_failure",
+    "language_skills",
+    "family_constraints",
 )
-TOPICS = frozenset(
-    [f"faq/{key}" for key in FAQ_KEYS] + [f"doubt/{key}" for key in DOUBT_KEYS]
-)
+TOPICS = frozenset([f"faq/{key}" for key in FAQ_KEYS] + [f"doubt/{key}" for key in DOUBT_KEYS])
 TOPIC_MENU = "utter_topics"
 
 

@@ -88,7 +88,15 @@ def create_app(settings: AdminSettings | None = None) -> FastAPI:
     app.state.rasa_client = RasaClient(settings.rasa_urls, timeout=30)
 
     for router in (
-        auth, leads, campaigns, sessions, broadcasts, funnel, try_bot, account, review,
+        auth,
+        leads,
+        campaigns,
+        sessions,
+        broadcasts,
+        funnel,
+        try_bot,
+        account,
+        review,
         understanding,
     ):
         app.include_router(router.router)

@@ -15,8 +15,10 @@ PNG_MODULE_PX = 24  # about 1000 px wide for a typical link: sharp at 8 cm and 3
 SVG_MODULE = 10
 BORDER = 4  # the quiet zone scanners need, in modules
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation")
-FONT_NAMES = {True: ("DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf"),
-              False: ("DejaVuSans.ttf", "LiberationSans-Regular.ttf")}
+FONT_NAMES = {
+    True: ("DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf"),
+    False: ("DejaVuSans.ttf", "LiberationSans-Regular.ttf"),
+}
 
 
 def make_qr(link: str) -> segno.QRCode:

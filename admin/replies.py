@@ -70,8 +70,13 @@ async def send_reply(
     # The same text for the same lead within a minute is one reply (a double click).
     key = f"{lead.id}:{int(time.time() // 60)}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
     queued = await asyncio.to_thread(
-        outbox.enqueue, "staff_reply", chat_id, key, {"text": text, "label": f"lead {lead.id}"},
-        sender_id=lead.sender_id)
+        outbox.enqueue,
+        "staff_reply",
+        chat_id,
+        key,
+        {"text": text, "label": f"lead {lead.id}"},
+        sender_id=lead.sender_id,
+    )
     if not queued:
         raise ReplyError("This reply is already on its way.")
     await asyncio.to_thread(audit, f"staff:{staff.id}", "replied", f"lead {lead.id}")
@@ -83,4 +88,3 @@ async def send_reply(
         await asyncio.to_thread(add_note, lead.id, f"[Reply queued for Telegram]\n{text}", staff.id)
         return ReplyResult(in_transcript=False)
     return ReplyResult(in_transcript=True)
-

@@ -184,9 +184,14 @@ class PasserelleBot:
         if self.erasure_retries is not None:
             self.erasure_retries.start()
         if settings.outbox_interval > 0:
-            self.outbox = OutboxLoop(OutboxSender(
-                application.bot, rate=settings.outbox_rate,
-                webhook_secret=settings.crm_webhook_secret), settings.outbox_interval)
+            self.outbox = OutboxLoop(
+                OutboxSender(
+                    application.bot,
+                    rate=settings.outbox_rate,
+                    webhook_secret=settings.crm_webhook_secret,
+                ),
+                settings.outbox_interval,
+            )
             self.outbox.start()
         try:
             await register_commands(application.bot)
@@ -295,8 +300,10 @@ class PasserelleBot:
         await self._relay(update, COMMAND_PAYLOADS["start"], update.effective_message, extra)
 
     async def on_language(self, update: Update, context: Context) -> None:
-        await self._deliverer.send(_chat_id(update), Outgoing(
-            html=LANGUAGE_PROMPT, plain=LANGUAGE_PROMPT, keyboard=language_keyboard()))
+        await self._deliverer.send(
+            _chat_id(update),
+            Outgoing(html=LANGUAGE_PROMPT, plain=LANGUAGE_PROMPT, keyboard=language_keyboard()),
+        )
 
     async def on_command(self, update: Update, context: Context) -> None:
         message = _message(update)
@@ -385,10 +392,14 @@ class PasserelleBot:
         if message is not None:
             metadata["message_id"] = message.message_id
         metadata.update(extra or {})
-        await self.relay.handle(Inbound(
-            chat_id=_chat_id(update), text=text_for_rasa, metadata=metadata,
-            language_code=user.language_code if user else None,
-        ))
+        await self.relay.handle(
+            Inbound(
+                chat_id=_chat_id(update),
+                text=text_for_rasa,
+                metadata=metadata,
+                language_code=user.language_code if user else None,
+            )
+        )
 
     async def _say(self, chat_id: int, key: str, language_code: str | None) -> None:
         language = self.languages.language_for(chat_id, language_code)
@@ -469,7 +480,8 @@ async def running(settings: Settings, **options: Any) -> AsyncIterator[Passerell
             )
         else:
             await _updater(application).start_polling(
-                poll_interval=0, timeout=settings.poll_timeout, allowed_updates=ALLOWED_UPDATES)
+                poll_interval=0, timeout=settings.poll_timeout, allowed_updates=ALLOWED_UPDATES
+            )
         await application.start()
         yield passerelle
     finally:

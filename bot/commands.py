@@ -25,15 +25,20 @@ _CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _NOT_CODE = re.compile(r"[^A-Za-z0-9_-]")
 _CHANGE_LANGUAGE = re.compile(r"^/change_language(\{.*\})$")
 
+
 def language_payload(language: str) -> str:
     return "/change_language" + json.dumps({"language": language}, separators=(",", ":"))
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[
-        InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=language_payload(code))
-        for code in LANGUAGES
-    ]])
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=language_payload(code))
+                for code in LANGUAGES
+            ]
+        ]
+    )
 
 
 def chosen_language(payload: str) -> str | None:

@@ -91,8 +91,7 @@ def _detector_factory():  # noqa: ANN202 - langdetect has no type hints
     from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 
     factory = DetectorFactory()
-    profiles = [(Path(PROFILES_DIRECTORY) / code).read_text(encoding="utf-8")
-                for code in LANGUAGES]
+    profiles = [(Path(PROFILES_DIRECTORY) / code).read_text(encoding="utf-8") for code in LANGUAGES]
     factory.load_json_profile(profiles)
     factory.set_seed(0)
     return factory

@@ -65,8 +65,12 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
     PTB's own semaphore never reorders updates (waiting in a chat's line is cheap).
     """
 
-    def __init__(self, turns: ChatTurns, max_concurrent_updates: int = 4096,
-                 on_arrival: Callable[[object], None] | None = None) -> None:
+    def __init__(
+        self,
+        turns: ChatTurns,
+        max_concurrent_updates: int = 4096,
+        on_arrival: Callable[[object], None] | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self.turns = turns
         self.on_arrival = on_arrival

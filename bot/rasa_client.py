@@ -48,8 +48,10 @@ class RasaClient:
         last_error: Exception | None = None
         for url in self.instances_for(sender_id):
             try:
-                async with self._slots, self._http().post(
-                        f"{url}/webhooks/rest/webhook", json=body) as response:
+                async with (
+                    self._slots,
+                    self._http().post(f"{url}/webhooks/rest/webhook", json=body) as response,
+                ):
                     return await _replies(response, url)
             except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as error:
                 # Nothing reached this instance, so the next one may take the message.
@@ -64,8 +66,9 @@ class RasaClient:
         """True when at least one instance answers its root URL."""
         for url in self.urls:
             try:
-                async with self._http().get(f"{url}/",
-                                            timeout=aiohttp.ClientTimeout(total=3)) as response:
+                async with self._http().get(
+                    f"{url}/", timeout=aiohttp.ClientTimeout(total=3)
+                ) as response:
                     if response.status < 500:
                         return True
             except (TimeoutError, aiohttp.ClientError):
@@ -81,7 +84,8 @@ class RasaClient:
         # created on first use: an aiohttp session belongs to the running event loop
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                timeout=self.timeout, connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS))
+                timeout=self.timeout, connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS)
+            )
         return self._session
 
     async def __aenter__(self) -> RasaClient:

@@ -70,9 +70,13 @@ def render_message(reply: dict, payloads: ButtonPayloads) -> list[Outgoing]:
         keyboard = keyboard_for(buttons, payloads) if buttons else None
         for number, chunk in enumerate(chunks, start=1):
             last = number == len(chunks)
-            messages.append(Outgoing(
-                html=to_html(chunk), plain=to_plain(chunk), keyboard=keyboard if last else None,
-            ))
+            messages.append(
+                Outgoing(
+                    html=to_html(chunk),
+                    plain=to_plain(chunk),
+                    keyboard=keyboard if last else None,
+                )
+            )
     image = reply.get("image")
     if isinstance(image, str) and image.startswith(("http://", "https://")):
         messages.append(Outgoing(photo=image, plain=image))

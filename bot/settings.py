@@ -106,4 +106,3 @@ def _chat_id(value: str) -> int | str:
         return int(value)
     except ValueError:
         return value
-

@@ -20,8 +20,13 @@ _NOT_GIVEN = type(BaseRequest.DEFAULT_NONE)
 
 
 class AiohttpRequest(BaseRequest):
-    def __init__(self, connection_pool_size: int = 1, read_timeout: float | None = 5.0,
-                 connect_timeout: float | None = 5.0, pool_timeout: float | None = 1.0) -> None:
+    def __init__(
+        self,
+        connection_pool_size: int = 1,
+        read_timeout: float | None = 5.0,
+        connect_timeout: float | None = 5.0,
+        pool_timeout: float | None = 1.0,
+    ) -> None:
         self._pool_size = connection_pool_size
         self._timeouts = {"connect": connect_timeout, "read": read_timeout, "pool": pool_timeout}
         self._session: aiohttp.ClientSession | None = None
@@ -56,8 +61,9 @@ class AiohttpRequest(BaseRequest):
             raise RuntimeError("This AiohttpRequest is not initialized!")
         timeout = self._timeout(read_timeout, connect_timeout, pool_timeout)
         try:
-            async with self._session.request(method, url, data=_body(request_data),
-                                             timeout=timeout) as response:
+            async with self._session.request(
+                method, url, data=_body(request_data), timeout=timeout
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
             raise TimedOut from error
@@ -70,8 +76,9 @@ class AiohttpRequest(BaseRequest):
         pool = self._timeouts["pool"] if isinstance(pool, _NOT_GIVEN) else pool
         # aiohttp's `connect` covers waiting for a free pooled connection and connecting.
         waiting = None if connect is None or pool is None else connect + pool
-        return aiohttp.ClientTimeout(total=None, connect=waiting, sock_connect=connect,
-                                     sock_read=read)
+        return aiohttp.ClientTimeout(
+            total=None, connect=waiting, sock_connect=connect, sock_read=read
+        )
 
 
 def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:

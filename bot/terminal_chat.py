@@ -33,8 +33,14 @@ Ask = Callable[[str], str]
 
 
 class TerminalChat:
-    def __init__(self, client: RasaClient, language: str | None, campaign: str | None,
-                 output: Output = print, erase: Callable[[str], int] | None = None) -> None:
+    def __init__(
+        self,
+        client: RasaClient,
+        language: str | None,
+        campaign: str | None,
+        output: Output = print,
+        erase: Callable[[str], int] | None = None,
+    ) -> None:
         self.client, self.output = client, output
         self.sender_id = f"cli-{secrets.token_hex(4)}"
         self.language, self.campaign = language, campaign
@@ -59,8 +65,9 @@ class TerminalChat:
         if line.startswith("/"):
             command = line[1:].split()[0].lower() if line[1:].split() else ""
             if command == "language":
-                self.show_buttons([(LANGUAGE_NAMES[c], language_payload(c)) for c in LANGUAGES],
-                                  LANGUAGE_PROMPT)
+                self.show_buttons(
+                    [(LANGUAGE_NAMES[c], language_payload(c)) for c in LANGUAGES], LANGUAGE_PROMPT
+                )
                 return None
             return COMMAND_PAYLOADS.get(command, COMMAND_PAYLOADS["help"])
         return clean_text(line) or None
@@ -78,8 +85,11 @@ class TerminalChat:
         self.buttons = []
         for reply in replies:
             if reply.get("text") or reply.get("buttons"):
-                buttons = [(str(b.get("title")), str(b.get("payload") or b.get("title")))
-                           for b in reply.get("buttons") or [] if isinstance(b, dict)]
+                buttons = [
+                    (str(b.get("title")), str(b.get("payload") or b.get("title")))
+                    for b in reply.get("buttons") or []
+                    if isinstance(b, dict)
+                ]
                 self.show_buttons(buttons, to_plain(str(reply.get("text") or "")))
             if reply.get("image"):
                 self.output(f"bot> [image: {reply['image']}]")
@@ -106,16 +116,20 @@ class TerminalChat:
             except Exception as error:  # leads/ unavailable here: say so, keep chatting
                 self.output(f"     (could not erase the conversation: {error})")
         elif kind == "notify_staff":
-            self.output(f"     (the staff chat would hear about lead {custom.get('lead_id')}, "
-                        f"{custom.get('kind')})")
+            self.output(
+                f"     (the staff chat would hear about lead {custom.get('lead_id')}, "
+                f"{custom.get('kind')})"
+            )
         elif kind == "send_document":
             self.output(f"     (on Telegram, the file {custom.get('filename')} comes here)")
 
 
 def unreachable_message(urls: list[str], error: object = "") -> str:
-    return (f"Rasa is not reachable at {', '.join(urls)} ({error}).\n"
-            "Start the bot's engine first with `make run` (in another terminal; Rasa needs "
-            "about 20 s to load its model), then try again.")
+    return (
+        f"Rasa is not reachable at {', '.join(urls)} ({error}).\n"
+        "Start the bot's engine first with `make run` (in another terminal; Rasa needs "
+        "about 20 s to load its model), then try again."
+    )
 
 
 async def run_chat(args: argparse.Namespace, ask: Ask = input, output: Output = print) -> int:
@@ -126,9 +140,11 @@ async def run_chat(args: argparse.Namespace, ask: Ask = input, output: Output = 
             return 1
         campaign = campaign_from_start([args.campaign]) if args.campaign else None
         chat = TerminalChat(client, args.lang, campaign, output)
-        output(f"Chatting as {chat.sender_id}"
-               f"{' (Telegram language ' + args.lang + ')' if args.lang else ''}. "
-               "Type a number to press a button, /language, /quit to stop.")
+        output(
+            f"Chatting as {chat.sender_id}"
+            f"{' (Telegram language ' + args.lang + ')' if args.lang else ''}. "
+            "Type a number to press a button, /language, /quit to stop."
+        )
         await chat.say(COMMAND_PAYLOADS["start"], first=True)
         while True:
             try:

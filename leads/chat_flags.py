@@ -111,4 +111,3 @@ def _cancel_unsolicited(session: Session, chat_ids: list[str], reason: str) -> i
             .values(state="cancelled", last_error=reason)
         )
     )
-

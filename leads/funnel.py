@@ -28,8 +28,15 @@ from passerelle_settings import environment
 
 log = logging.getLogger(__name__)
 
-EVENT_STEPS = ("started", "asked_question", "check_started", "check_completed", "qualified",
-               "booked", "attended")
+EVENT_STEPS = (
+    "started",
+    "asked_question",
+    "check_started",
+    "check_completed",
+    "qualified",
+    "booked",
+    "attended",
+)
 LEAD_STEPS = ("contacted", "enrolled")
 FUNNEL_STEPS = EVENT_STEPS + LEAD_STEPS
 # A lead "reached" contacted if staff got as far as contacting (or further) at some point.

@@ -27,6 +27,8 @@ STATES = (
 # Sent only to people who did not block the bot or ask to stop; staff replies and staff
 # notices are not in this list (a reply is an answer, a notice goes to the staff chat).
 UNSOLICITED = ("reminder", "nudge", "broadcast")
+
+
 class OutboxMessage(Base):
     __tablename__ = "outbox"
 

@@ -99,3 +99,13 @@ def _days(value: Any, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise RetentionError(f"{where}: expected a whole number of days (more than 0)")
     return value
+
+
+DEFAULT_REVIEW_DAYS = 90
+
+
+def review_retention_days() -> float:
+    """How long a masked message the bot did not understand stays in the review inbox:
+    env REVIEW_RETENTION_DAYS, else 90 days (the purge and the privacy notice both read it)."""
+    days = environment().review_retention_days
+    return days if days and days > 0 else DEFAULT_REVIEW_DAYS

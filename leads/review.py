@@ -23,12 +23,11 @@ from leads.db import rows_affected, session_scope
 from leads.funnel import conversation_hash
 from leads.masking import mask
 from leads.models import ReviewItem, utcnow
-from passerelle_settings import environment
+from leads.retention_policy import review_retention_days
 
 log = logging.getLogger(__name__)
 
 TRIGGERS = ("fallback", "low_confidence", "reask", "handoff")
-DEFAULT_REVIEW_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -203,9 +202,8 @@ def purge(
 
 
 def review_days() -> float:
-    """env REVIEW_RETENTION_DAYS, else 90."""
-    days = environment().review_retention_days
-    return days if days and days > 0 else DEFAULT_REVIEW_DAYS
+    """env REVIEW_RETENTION_DAYS, else 90 (leads/retention_policy.py: the notice says it too)."""
+    return review_retention_days()
 
 
 def normalize(text: str) -> str:

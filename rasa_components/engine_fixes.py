@@ -44,8 +44,11 @@ def apply() -> bool:
     import rasa
 
     if rasa.__version__ != FOR_RASA_VERSION:
-        log.warning("engine_fixes are written for Rasa %s, this is %s: not applied",
-                    FOR_RASA_VERSION, rasa.__version__)
+        log.warning(
+            "engine_fixes are written for Rasa %s, this is %s: not applied",
+            FOR_RASA_VERSION,
+            rasa.__version__,
+        )
         return False
     _validate_action_replies_with_one_validator()
     _remember_event_classes()
@@ -89,9 +92,7 @@ def _remember_event_classes() -> None:
     resolve_by_scanning = Event.resolve_by_type
     known: dict[str, type[Event]] = {}
 
-    def resolve_by_type(
-        type_name: str, default: type[Event] | None = None
-    ) -> type[Event] | None:
+    def resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[Event] | None:
         event_class = known.get(type_name)
         if event_class is None:
             event_class = resolve_by_scanning(type_name, default)

@@ -47,9 +47,7 @@ ANSWERED_INTENTS = frozenset({"faq", "doubt", "start_check", "human_handoff", "p
 REST_MIN_CONFIDENCE = 0.45
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class LinearIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -102,11 +100,18 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def _pipeline(self) -> Pipeline:
         def tfidf(analyzer: str, ngram_range: list[int]) -> TfidfVectorizer:
-            return TfidfVectorizer(analyzer=analyzer, ngram_range=tuple(ngram_range),
-                                   sublinear_tf=True, strip_accents="unicode", lowercase=True)
+            return TfidfVectorizer(
+                analyzer=analyzer,
+                ngram_range=tuple(ngram_range),
+                sublinear_tf=True,
+                strip_accents="unicode",
+                lowercase=True,
+            )
 
-        features = make_union(tfidf("char_wb", self.config["char_ngram_range"]),
-                              tfidf("word", self.config["word_ngram_range"]))
+        features = make_union(
+            tfidf("char_wb", self.config["char_ngram_range"]),
+            tfidf("word", self.config["word_ngram_range"]),
+        )
         return make_pipeline(features, LinearSVC(C=self.config["C"]))
 
     @classmethod
@@ -138,7 +143,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         return messages
 
     def _question_first(self, message: Message, probabilities: np.ndarray) -> np.ndarray:
-        """"merci ! et c'est payant ?": when a thanks or a greeting leads and the rest reads as
+        """ "merci ! et c'est payant ?": when a thanks or a greeting leads and the rest reads as
         a question or a request on its own, the rest is what the message is about."""
         top = str(self.model.classes_[int(np.argmax(probabilities))])
         if top not in POLITE_INTENTS:
@@ -168,8 +173,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         for label, confidence in ranked:
             intent = label.split("/", 1)[0]
             intents.setdefault(intent, confidence)  # its best key: the ranking stays sharp
-        intent_ranking = [{"name": name, "confidence": confidence}
-                          for name, confidence in intents.items()][: self.config["ranking_length"]]
+        intent_ranking = [
+            {"name": name, "confidence": confidence} for name, confidence in intents.items()
+        ][: self.config["ranking_length"]]
         message.set("intent", intent_ranking[0], add_to_output=True)
         message.set("intent_ranking", intent_ranking, add_to_output=True)
 
@@ -185,14 +191,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                     "intent_response_key": top_label,
                     "utter_action": f"utter_{top_label}",
                 },
-                "ranking": [{"id": None, "confidence": c, "intent_response_key": label}
-                            for label, c in keys[: self.config["ranking_length"]]],
+                "ranking": [
+                    {"id": None, "confidence": c, "intent_response_key": label}
+                    for label, c in keys[: self.config["ranking_length"]]
+                ],
             }
         message.set("response_selector", selector, add_to_output=True)
 
 
 def _retrieval_intents(model: Pipeline | None) -> list[str]:
-    """"faq", "doubt": the intents whose labels carry a key ("faq/cost")."""
+    """ "faq", "doubt": the intents whose labels carry a key ("faq/cost")."""
     if model is None:
         return []
     return sorted({str(label).split("/", 1)[0] for label in model.classes_ if "/" in str(label)})

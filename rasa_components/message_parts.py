@@ -30,7 +30,7 @@ def _fold(word: str) -> str:
 
 
 def question_after_politeness(text: str) -> str | None:
-    """"c'est payant ?" for "merci ! et c'est payant ?"; None when nothing polite leads or
+    """ "c'est payant ?" for "merci ! et c'est payant ?"; None when nothing polite leads or
     too little follows."""
     matches = list(WORD_RE.finditer(text or ""))
     start = 0
@@ -38,6 +38,6 @@ def question_after_politeness(text: str) -> str | None:
         start += 1
     if start == 0 or start >= len(matches):
         return None
-    rest = text[matches[start].start():].strip()
+    rest = text[matches[start].start() :].strip()
     words = [m for m in matches[start:] if m.group() != "?"]
     return rest if len(words) >= MIN_QUESTION_WORDS else None

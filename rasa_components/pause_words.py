@@ -25,12 +25,51 @@ from rasa.shared.nlu.training_data.message import Message
 
 STOP = "stop"
 CONFIDENCE = 0.95
-PAUSE_WORDS = frozenset({"stop", "stoppen", "stopper", "stopp", "pauze", "pause", "arrete",
-                         "arreter", "arretons", "pauzeren"})
+PAUSE_WORDS = frozenset(
+    {
+        "stop",
+        "stoppen",
+        "stopper",
+        "stopp",
+        "pauze",
+        "pause",
+        "arrete",
+        "arreter",
+        "arretons",
+        "pauzeren",
+    }
+)
 # what follows a pause that is about this chat: "stop here", "stop efkes", "pause svp"
-NOW_WORDS = frozenset({"here", "hier", "ici", "la", "now", "nu", "efkes", "even", "ff", "effe",
-                       "maintenant", "deja", "for", "svp", "pls", "please", "aub", "alsjeblieft",
-                       "the", "de", "les", "questions", "vragen", "with", "met", "ca"})
+NOW_WORDS = frozenset(
+    {
+        "here",
+        "hier",
+        "ici",
+        "la",
+        "now",
+        "nu",
+        "efkes",
+        "even",
+        "ff",
+        "effe",
+        "maintenant",
+        "deja",
+        "for",
+        "svp",
+        "pls",
+        "please",
+        "aub",
+        "alsjeblieft",
+        "the",
+        "de",
+        "les",
+        "questions",
+        "vragen",
+        "with",
+        "met",
+        "ca",
+    }
+)
 # a pause word followed by these is a life story: "stoppen met werken", "arrêter de fumer"
 STORY_WORDS = frozenset({"working", "being", "school", "smoking", "werken", "roken", "d", "l"})
 WORD_RE = re.compile(r"[a-z]+")
@@ -52,8 +91,11 @@ def is_pause(text: str) -> bool:
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
         if following in STORY_WORDS and following not in ("met", "de"):
             continue
-        if following in ("met", "de") and index + 2 < len(tokens) and tokens[index + 2] not in (
-            "de", "vragen", "questions", "les", "chatten", "praten", "parler"
+        if (
+            following in ("met", "de")
+            and index + 2 < len(tokens)
+            and tokens[index + 2]
+            not in ("de", "vragen", "questions", "les", "chatten", "praten", "parler")
         ):
             continue  # "stoppen met werken", "arrêter de fumer"
         if index <= 1 or following in NOW_WORDS or len(tokens) <= 3:

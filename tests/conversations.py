@@ -5,11 +5,11 @@ from __future__ import annotations
 
 MOTIVATION = {
     "nl": "Ik zit al een jaar thuis en ik wil een echte job in de IT. Ik ben altijd al "
-          "gefascineerd geweest door computers en wil mijn familie trots maken.",
+    "gefascineerd geweest door computers en wil mijn familie trots maken.",
     "fr": "Je suis au chômage depuis un an et je veux un vrai métier. J'adore l'informatique "
-          "et je veux montrer à ma famille que je peux réussir.",
+    "et je veux montrer à ma famille que je peux réussir.",
     "en": "I've been out of work for a year and I want a real career in tech. I have always "
-          "loved computers and I want to make my family proud.",
+    "loved computers and I want to make my family proud.",
 }
 
 # The check, one answer at a time, with a piece of the bot's answer to each.

@@ -46,31 +46,73 @@ CALLBACK_DATA_LIMIT = 64
 
 # Sent as form fields by python-telegram-bot: these stay strings, the rest is JSON.
 STRING_PARAMS = {
-    "text", "caption", "callback_query_id", "url", "secret_token", "language_code",
-    "parse_mode", "action", "photo", "description", "short_description", "name",
-    "inline_message_id", "business_connection_id", "ip_address",
+    "text",
+    "caption",
+    "callback_query_id",
+    "url",
+    "secret_token",
+    "language_code",
+    "parse_mode",
+    "action",
+    "photo",
+    "description",
+    "short_description",
+    "name",
+    "inline_message_id",
+    "business_connection_id",
+    "ip_address",
 }
 HTML_TAGS = {
-    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-    "tg-spoiler", "span", "blockquote", "tg-emoji",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "tg-spoiler",
+    "span",
+    "blockquote",
+    "tg-emoji",
 }
 CHAT_ACTIONS = {
-    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-    "upload_document", "choose_sticker", "find_location", "record_video_note",
+    "typing",
+    "upload_photo",
+    "record_video",
+    "upload_video",
+    "record_voice",
+    "upload_voice",
+    "upload_document",
+    "choose_sticker",
+    "find_location",
+    "record_video_note",
     "upload_video_note",
 }
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, description: str, parameters: dict | None = None,
-                 raw_body: str | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        description: str,
+        parameters: dict | None = None,
+        raw_body: str | None = None,
+    ) -> None:
         super().__init__(description)
         self.code, self.description, self.parameters = code, description, parameters
         self.raw_body = raw_body  # sent as text/html instead of Telegram's JSON (a proxy's page)
 
     def body(self) -> dict:
         body: dict[str, Any] = {
-            "ok": False, "error_code": self.code, "description": self.description}
+            "ok": False,
+            "error_code": self.code,
+            "description": self.description,
+        }
         if self.parameters:
             body["parameters"] = self.parameters
         return body
@@ -132,10 +174,15 @@ class FakeTelegram:
         self.host = host
         self.port = port
         self.bot_user = {
-            "id": int(token.split(":")[0]), "is_bot": True, "first_name": "Passerelle",
-            "username": bot_username, "can_join_groups": True,
-            "can_read_all_group_messages": False, "supports_inline_queries": False,
-            "can_connect_to_business": False, "has_main_web_app": False,
+            "id": int(token.split(":")[0]),
+            "is_bot": True,
+            "first_name": "Passerelle",
+            "username": bot_username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
         }
         self.calls: list[Call] = []
         self.sent: list[SentMessage] = []
@@ -148,7 +195,8 @@ class FakeTelegram:
         self._updates: deque[dict] = deque()
         self._update_ids = itertools.count(1000)
         self._message_ids: dict[int | str, itertools.count] = defaultdict(
-            lambda: itertools.count(1))
+            lambda: itertools.count(1)
+        )
         self._callback_ids = itertools.count(1)
         self._pending_callbacks: set[str] = set()
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
@@ -196,8 +244,16 @@ class FakeTelegram:
 
     # --- fault injection ---------------------------------------------------------------------
 
-    def fail(self, method: str, code: int = 429, *, retry_after: int = 1, times: int = 1,
-             description: str | None = None, raw_body: str | None = None) -> None:
+    def fail(
+        self,
+        method: str,
+        code: int = 429,
+        *,
+        retry_after: int = 1,
+        times: int = 1,
+        description: str | None = None,
+        raw_body: str | None = None,
+    ) -> None:
         """The next `times` calls of `method` fail with `code` (429: Telegram's flood reply).
 
         Calls after earlier queued faults are used up; `raw_body` answers with that text
@@ -223,8 +279,7 @@ class FakeTelegram:
 
     # --- the user's side ---------------------------------------------------------------------
 
-    def user(self, user_id: int, language_code: str | None = "nl",
-             first_name: str = "Sam") -> dict:
+    def user(self, user_id: int, language_code: str | None = "nl", first_name: str = "Sam") -> dict:
         user = {"id": user_id, "is_bot": False, "first_name": first_name}
         if language_code:
             user["language_code"] = language_code
@@ -236,17 +291,26 @@ class FakeTelegram:
         return chat
 
     def group_chat(self, group_id: int, title: str = "Gaming club") -> dict:
-        chat = {"id": group_id, "type": "supergroup" if group_id < -10**12 else "group",
-                "title": title}
+        chat = {
+            "id": group_id,
+            "type": "supergroup" if group_id < -(10**12) else "group",
+            "title": title,
+        }
         self.chats[group_id] = chat
         return chat
 
     def _message(self, chat: dict, user: dict, **content: Any) -> dict:
-        return {"message_id": next(self._message_ids[chat["id"]]), "from": user, "chat": chat,
-                "date": int(time.time()), **content}
+        return {
+            "message_id": next(self._message_ids[chat["id"]]),
+            "from": user,
+            "chat": chat,
+            "date": int(time.time()),
+            **content,
+        }
 
-    def send_text(self, chat_id: int, text: str, *, language_code: str | None = "nl",
-                  first_name: str = "Sam") -> dict:
+    def send_text(
+        self, chat_id: int, text: str, *, language_code: str | None = "nl", first_name: str = "Sam"
+    ) -> dict:
         """The person types `text` in their private chat with the bot."""
         user = self.user(chat_id, language_code, first_name)
         message = self._message(self.private_chat(user), user, **_text_content(text))
@@ -264,30 +328,42 @@ class FakeTelegram:
         edited = {**update["message"], "edit_date": int(time.time()), **_text_content(new_text)}
         return self.inject({"edited_message": edited})
 
-    def press(self, sent: SentMessage, title_part: str, *, language_code: str | None = "nl"
-              ) -> dict:
+    def press(
+        self, sent: SentMessage, title_part: str, *, language_code: str | None = "nl"
+    ) -> dict:
         """The person taps the inline button whose title contains `title_part`."""
-        return self.press_data(sent, sent.button(title_part)["callback_data"],
-                               language_code=language_code)
+        return self.press_data(
+            sent, sent.button(title_part)["callback_data"], language_code=language_code
+        )
 
-    def press_data(self, sent: SentMessage, data: str, *, language_code: str | None = "nl"
-                   ) -> dict:
+    def press_data(self, sent: SentMessage, data: str, *, language_code: str | None = "nl") -> dict:
         user = self.user(int(sent.chat_id), language_code)
         query_id = f"{next(self._callback_ids)}{int(sent.chat_id) % 10**6:06d}"
         self._pending_callbacks.add(query_id)
         message = {
-            "message_id": sent.message_id, "from": self.bot_user, "chat": self.chats[sent.chat_id],
-            "date": int(sent.at), "text": sent.text,
+            "message_id": sent.message_id,
+            "from": self.bot_user,
+            "chat": self.chats[sent.chat_id],
+            "date": int(sent.at),
+            "text": sent.text,
         }
         if sent.reply_markup:
             message["reply_markup"] = sent.reply_markup
-        return self.inject({"callback_query": {
-            "id": query_id, "from": user, "message": message,
-            "chat_instance": str(sent.chat_id), "data": data,
-        }})
+        return self.inject(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": user,
+                    "message": message,
+                    "chat_instance": str(sent.chat_id),
+                    "data": data,
+                }
+            }
+        )
 
-    def send_in_group(self, group_id: int, user_id: int, text: str,
-                      language_code: str | None = "nl") -> dict:
+    def send_in_group(
+        self, group_id: int, user_id: int, text: str, language_code: str | None = "nl"
+    ) -> dict:
         user = self.user(user_id, language_code)
         message = self._message(self.group_chat(group_id), user, **_text_content(text))
         return self.inject({"message": message})
@@ -295,10 +371,17 @@ class FakeTelegram:
     def add_to_group(self, group_id: int, by_user_id: int, language_code: str = "nl") -> dict:
         chat, user = self.group_chat(group_id), self.user(by_user_id, language_code)
         member = lambda status: {"user": self.bot_user, "status": status}  # noqa: E731
-        return self.inject({"my_chat_member": {
-            "chat": chat, "from": user, "date": int(time.time()),
-            "old_chat_member": member("left"), "new_chat_member": member("member"),
-        }})
+        return self.inject(
+            {
+                "my_chat_member": {
+                    "chat": chat,
+                    "from": user,
+                    "date": int(time.time()),
+                    "old_chat_member": member("left"),
+                    "new_chat_member": member("member"),
+                }
+            }
+        )
 
     def inject(self, update: dict) -> dict:
         """Queue a raw update (an update_id is added when missing)."""
@@ -326,8 +409,9 @@ class FakeTelegram:
         if self.webhook.get("secret_token"):
             headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
         try:
-            async with self._http.post(self.webhook["url"], data=json.dumps(update),
-                                       headers=headers) as response:
+            async with self._http.post(
+                self.webhook["url"], data=json.dumps(update), headers=headers
+            ) as response:
                 self.webhook_deliveries.append((update["update_id"], response.status))
         except aiohttp.ClientError:
             self.webhook_deliveries.append((update["update_id"], 0))
@@ -342,24 +426,28 @@ class FakeTelegram:
 
     async def wait_for(self, predicate: Any, timeout: float = 10.0) -> Any:
         """Wait until predicate() returns something truthy; returns it."""
+
         async def until() -> Any:
             async with self._changed:
                 while not (result := predicate()):
                     await self._changed.wait()
                 return result
+
         try:
             return await asyncio.wait_for(until(), timeout)
         except TimeoutError:
             raise AssertionError(f"timed out after {timeout} s waiting for {predicate}") from None
 
-    async def wait_for_messages(self, chat_id: int | str, count: int,
-                                timeout: float = 10.0) -> list[SentMessage]:
+    async def wait_for_messages(
+        self, chat_id: int | str, count: int, timeout: float = 10.0
+    ) -> list[SentMessage]:
         """Wait until the bot has sent at least `count` messages to the chat; returns them."""
         await self.wait_for(lambda: len(self.messages_to(chat_id)) >= count, timeout)
         return self.messages_to(chat_id)
 
-    async def next_messages(self, chat_id: int | str, after: int, settle: float = 0.3,
-                            timeout: float = 20.0) -> list[SentMessage]:
+    async def next_messages(
+        self, chat_id: int | str, after: int, settle: float = 0.3, timeout: float = 20.0
+    ) -> list[SentMessage]:
         """The messages sent to a chat after the first `after`, once the bot went quiet."""
         await self.wait_for_messages(chat_id, after + 1, timeout)
         while True:
@@ -399,8 +487,9 @@ class FakeTelegram:
             body = error.body()
             if error.raw_body is not None:
                 await self._notify()
-                return web.Response(text=error.raw_body, status=error.code,
-                                    content_type="text/html")
+                return web.Response(
+                    text=error.raw_body, status=error.code, content_type="text/html"
+                )
         await self._notify()
         return web.json_response(body, status=call.status)
 
@@ -419,8 +508,11 @@ class FakeTelegram:
 
     async def _m_getupdates(self, params: dict) -> list[dict]:
         if self.webhook is not None:
-            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is "
-                                "active; use deleteWebhook to delete the webhook first")
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is "
+                "active; use deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         limit = min(int(params.get("limit") or 100), 100)
         timeout = float(params.get("timeout") or 0)
@@ -438,15 +530,19 @@ class FakeTelegram:
             self.webhook = None
             return True
         if not re.match(r"^https?://", url):
-            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided "
-                                "for webhook")
+            raise ApiError(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
         secret = params.get("secret_token")
         if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
             raise ApiError(400, "Bad Request: secret token contains unallowed characters")
         if params.get("drop_pending_updates"):
             self._updates.clear()
-        self.webhook = {"url": url, "secret_token": secret,
-                        "allowed_updates": params.get("allowed_updates")}
+        self.webhook = {
+            "url": url,
+            "secret_token": secret,
+            "allowed_updates": params.get("allowed_updates"),
+        }
         for update in list(self._updates):  # Telegram now pushes what was waiting
             self._updates.remove(update)
             self._deliver(update)
@@ -459,8 +555,11 @@ class FakeTelegram:
         return True
 
     async def _m_getwebhookinfo(self, params: dict) -> dict:
-        return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
-                "pending_update_count": len(self._updates)}
+        return {
+            "url": (self.webhook or {}).get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
 
     async def _m_sendmessage(self, params: dict) -> dict:
         chat = self._chat(params.get("chat_id"))
@@ -487,16 +586,18 @@ class FakeTelegram:
         chat = self._chat(params.get("chat_id"))
         document = params.get("document")
         if isinstance(document, str) and document.startswith("attach://"):
-            document = params.get(document[len("attach://"):])
+            document = params.get(document[len("attach://") :])
         if not isinstance(document, dict) or not document.get("content"):
             raise ApiError(400, "Bad Request: there is no document in the request")
         caption = str(params.get("caption") or "")
         markup = _check_markup(params.get("reply_markup"))
         stored = self._store(chat, caption, caption, params.get("parse_mode"), markup)
         self.sent[-1].document = document
-        stored["document"] = {"file_id": f"doc-{stored['message_id']}",
-                              "file_unique_id": f"d{stored['message_id']}",
-                              "file_name": document["filename"]}
+        stored["document"] = {
+            "file_id": f"doc-{stored['message_id']}",
+            "file_unique_id": f"d{stored['message_id']}",
+            "file_name": document["filename"],
+        }
         return stored
 
     async def _m_sendchataction(self, params: dict) -> bool:
@@ -508,8 +609,10 @@ class FakeTelegram:
     async def _m_answercallbackquery(self, params: dict) -> bool:
         query_id = str(params.get("callback_query_id") or "")
         if query_id not in self._pending_callbacks:
-            raise ApiError(400, "Bad Request: query is too old and response timeout expired "
-                                "or query ID is invalid")
+            raise ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
         self._pending_callbacks.discard(query_id)
         self.answered_callbacks[query_id] = params
         return True
@@ -519,9 +622,12 @@ class FakeTelegram:
         message = self._find_sent(chat["id"], params.get("message_id"))
         markup = _check_markup(params.get("reply_markup"))
         if markup == message.reply_markup or (not markup and not message.reply_markup):
-            raise ApiError(400, "Bad Request: message is not modified: specified new message "
-                                "content and reply markup are exactly the same as a current "
-                                "content and reply markup of the message")
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message "
+                "content and reply markup are exactly the same as a current "
+                "content and reply markup of the message",
+            )
         message.edits.append(markup)
         message.reply_markup = markup
         return self._message_json(message)
@@ -574,23 +680,45 @@ class FakeTelegram:
                 return message
         raise ApiError(400, "Bad Request: message to edit not found")
 
-    def _store(self, chat: dict, visible: str, raw: str, parse_mode: str | None,
-               markup: dict | None, photo: str | None = None) -> dict:
+    def _store(
+        self,
+        chat: dict,
+        visible: str,
+        raw: str,
+        parse_mode: str | None,
+        markup: dict | None,
+        photo: str | None = None,
+    ) -> dict:
         message = SentMessage(
-            chat_id=chat["id"], message_id=next(self._message_ids[chat["id"]]), text=visible,
-            raw=raw, parse_mode=parse_mode, reply_markup=markup, at=time.time(), photo=photo)
+            chat_id=chat["id"],
+            message_id=next(self._message_ids[chat["id"]]),
+            text=visible,
+            raw=raw,
+            parse_mode=parse_mode,
+            reply_markup=markup,
+            at=time.time(),
+            photo=photo,
+        )
         self.sent.append(message)
         return self._message_json(message)
 
     def _message_json(self, message: SentMessage) -> dict:
         body: dict[str, Any] = {
-            "message_id": message.message_id, "from": self.bot_user,
-            "chat": self.chats[message.chat_id], "date": int(message.at),
+            "message_id": message.message_id,
+            "from": self.bot_user,
+            "chat": self.chats[message.chat_id],
+            "date": int(message.at),
         }
         if message.photo is not None:
-            body["photo"] = [{"file_id": f"photo-{message.message_id}",
-                              "file_unique_id": f"u{message.message_id}",
-                              "width": 320, "height": 240, "file_size": 12345}]
+            body["photo"] = [
+                {
+                    "file_id": f"photo-{message.message_id}",
+                    "file_unique_id": f"u{message.message_id}",
+                    "width": 320,
+                    "height": 240,
+                    "file_size": 12345,
+                }
+            ]
             if message.text:
                 body["caption"] = message.text
         else:
@@ -605,29 +733,41 @@ class FakeTelegram:
         action = request.match_info["action"]
         data = await request.json()
         if action == "send_text":
-            update = self.send_text(int(data["chat_id"]), data["text"],
-                                    language_code=data.get("language_code", "nl"))
+            update = self.send_text(
+                int(data["chat_id"]), data["text"], language_code=data.get("language_code", "nl")
+            )
         elif action == "send_media":
-            update = self.send_media(int(data["chat_id"]), data["kind"],
-                                     language_code=data.get("language_code", "nl"))
+            update = self.send_media(
+                int(data["chat_id"]), data["kind"], language_code=data.get("language_code", "nl")
+            )
         elif action == "press":
             sent = self._find_sent(int(data["chat_id"]), data["message_id"])
-            update = self.press_data(sent, data["callback_data"],
-                                     language_code=data.get("language_code", "nl"))
+            update = self.press_data(
+                sent, data["callback_data"], language_code=data.get("language_code", "nl")
+            )
         else:
             return web.json_response({"ok": False, "description": "unknown action"}, status=404)
         return web.json_response({"ok": True, "update": update})
 
     async def _control_messages(self, request: web.Request) -> web.Response:
         chat_id = int(request.query["chat_id"])
-        return web.json_response([
-            {"message_id": m.message_id, "text": m.text, "raw": m.raw, "at": m.at,
-             "reply_markup": m.reply_markup, "photo": m.photo}
-            for m in self.messages_to(chat_id)
-        ])
+        return web.json_response(
+            [
+                {
+                    "message_id": m.message_id,
+                    "text": m.text,
+                    "raw": m.raw,
+                    "at": m.at,
+                    "reply_markup": m.reply_markup,
+                    "photo": m.photo,
+                }
+                for m in self.messages_to(chat_id)
+            ]
+        )
 
 
 # --- pure helpers ------------------------------------------------------------------------------
+
 
 async def _params(request: web.Request) -> dict[str, Any]:
     params: dict[str, Any] = dict(request.query)
@@ -654,38 +794,67 @@ def _text_content(text: str) -> dict:
     content: dict[str, Any] = {"text": text}
     command = re.match(r"^/[A-Za-z0-9_]+(@\w+)?", text)
     if command:
-        content["entities"] = [{"type": "bot_command", "offset": 0,
-                                "length": _utf16_len(command.group(0))}]
+        content["entities"] = [
+            {"type": "bot_command", "offset": 0, "length": _utf16_len(command.group(0))}
+        ]
     return content
 
 
 def _media_content(kind: str, seed: int) -> dict:
     file = {"file_id": f"{kind}-{seed}-{time.time_ns()}", "file_unique_id": f"{kind}{seed}"}
     media: dict[str, dict] = {
-        "sticker": {"sticker": {**file, "width": 512, "height": 512, "is_animated": False,
-                                "is_video": False, "type": "regular", "emoji": "😎"}},
+        "sticker": {
+            "sticker": {
+                **file,
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "type": "regular",
+                "emoji": "😎",
+            }
+        },
         "voice": {"voice": {**file, "duration": 4, "mime_type": "audio/ogg"}},
         "audio": {"audio": {**file, "duration": 120, "mime_type": "audio/mpeg"}},
-        "photo": {"photo": [{**file, "width": 90, "height": 90},
-                            {**file, "width": 1280, "height": 960}]},
+        "photo": {
+            "photo": [{**file, "width": 90, "height": 90}, {**file, "width": 1280, "height": 960}]
+        },
         "video": {"video": {**file, "width": 640, "height": 480, "duration": 7}},
         "video_note": {"video_note": {**file, "length": 240, "duration": 5}},
-        "animation": {"animation": {**file, "width": 320, "height": 240, "duration": 2},
-                      "document": {**file, "file_name": "fun.gif.mp4"}},
-        "document": {"document": {**file, "file_name": "cv.pdf",
-                                  "mime_type": "application/pdf"}},
+        "animation": {
+            "animation": {**file, "width": 320, "height": 240, "duration": 2},
+            "document": {**file, "file_name": "fun.gif.mp4"},
+        },
+        "document": {"document": {**file, "file_name": "cv.pdf", "mime_type": "application/pdf"}},
         "location": {"location": {"latitude": 50.8466, "longitude": 4.3528}},
-        "venue": {"venue": {"location": {"latitude": 50.8466, "longitude": 4.3528},
-                            "title": "Youth centre", "address": "Rue Haute 1, Bruxelles"}},
-        "contact": {"contact": {"phone_number": "+32470123456", "first_name": "Sam",
-                                "user_id": seed}},
+        "venue": {
+            "venue": {
+                "location": {"latitude": 50.8466, "longitude": 4.3528},
+                "title": "Youth centre",
+                "address": "Rue Haute 1, Bruxelles",
+            }
+        },
+        "contact": {
+            "contact": {"phone_number": "+32470123456", "first_name": "Sam", "user_id": seed}
+        },
         "dice": {"dice": {"emoji": "🎲", "value": 4}},
-        "poll": {"poll": {"id": "1", "question": "Pizza?", "options": [
-            {"text": "yes", "voter_count": 0, "persistent_id": "o1"},
-            {"text": "no", "voter_count": 0, "persistent_id": "o2"}],
-            "total_voter_count": 0, "is_closed": False, "is_anonymous": True,
-            "type": "regular", "allows_multiple_answers": False, "allows_revoting": False,
-            "members_only": False}},
+        "poll": {
+            "poll": {
+                "id": "1",
+                "question": "Pizza?",
+                "options": [
+                    {"text": "yes", "voter_count": 0, "persistent_id": "o1"},
+                    {"text": "no", "voter_count": 0, "persistent_id": "o2"},
+                ],
+                "total_voter_count": 0,
+                "is_closed": False,
+                "is_anonymous": True,
+                "type": "regular",
+                "allows_multiple_answers": False,
+                "allows_revoting": False,
+                "members_only": False,
+            }
+        },
     }
     if kind not in media:
         raise ValueError(f"unknown media kind {kind!r}")
@@ -711,16 +880,25 @@ def parse_html(source: str) -> str:
         if char == "<":
             tag = _TAG.match(source, position)
             if tag is None:
-                raise ApiError(400, "Bad Request: can't parse entities: Unsupported start "
-                                    f"tag at byte offset {offset}")
+                raise ApiError(
+                    400,
+                    "Bad Request: can't parse entities: Unsupported start "
+                    f"tag at byte offset {offset}",
+                )
             closing, name = tag.group(1) == "/", tag.group(2).lower()
             if name not in HTML_TAGS:
-                raise ApiError(400, f'Bad Request: can\'t parse entities: Unsupported start '
-                                    f'tag "{name}" at byte offset {offset}')
+                raise ApiError(
+                    400,
+                    f"Bad Request: can't parse entities: Unsupported start "
+                    f'tag "{name}" at byte offset {offset}',
+                )
             if closing:
                 if not open_tags or open_tags[-1] != name:
-                    raise ApiError(400, f'Bad Request: can\'t parse entities: Unexpected end '
-                                        f'tag at byte offset {offset}')
+                    raise ApiError(
+                        400,
+                        f"Bad Request: can't parse entities: Unexpected end "
+                        f"tag at byte offset {offset}",
+                    )
                 open_tags.pop()
             else:
                 open_tags.append(name)
@@ -728,19 +906,28 @@ def parse_html(source: str) -> str:
         elif char == "&":
             entity = _ENTITY.match(source, position)
             if entity is None:
-                raise ApiError(400, "Bad Request: can't parse entities: Character '&' is "
-                                    f"reserved and must be escaped at byte offset {offset}")
+                raise ApiError(
+                    400,
+                    "Bad Request: can't parse entities: Character '&' is "
+                    f"reserved and must be escaped at byte offset {offset}",
+                )
             visible.append(unescape(entity.group(0)))
             position = entity.end()
         elif char == ">":
-            raise ApiError(400, "Bad Request: can't parse entities: Character '>' is reserved "
-                                f"and must be escaped at byte offset {offset}")
+            raise ApiError(
+                400,
+                "Bad Request: can't parse entities: Character '>' is reserved "
+                f"and must be escaped at byte offset {offset}",
+            )
         else:
             visible.append(char)
             position += 1
     if open_tags:
-        raise ApiError(400, "Bad Request: can't parse entities: Can't find end tag "
-                            f'corresponding to start tag "{open_tags[-1]}"')
+        raise ApiError(
+            400,
+            "Bad Request: can't parse entities: Can't find end tag "
+            f'corresponding to start tag "{open_tags[-1]}"',
+        )
     return "".join(visible)
 
 
@@ -753,17 +940,18 @@ def _check_markup(markup: Any) -> dict | None:
     if rows is None:
         return markup  # reply keyboards etc.: accepted as they are
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise ApiError(400, "Bad Request: field \"inline_keyboard\" must be an Array of Array")
+        raise ApiError(400, 'Bad Request: field "inline_keyboard" must be an Array of Array')
     for row in rows:
         for button in row:
             if not str(button.get("text", "")).strip():
-                raise ApiError(400, "Bad Request: text buttons are unallowed in the inline "
-                                    "keyboard")
+                raise ApiError(
+                    400, "Bad Request: text buttons are unallowed in the inline keyboard"
+                )
             data = button.get("callback_data")
             if data is not None and not 1 <= len(str(data).encode()) <= CALLBACK_DATA_LIMIT:
                 raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
             if data is None and "url" not in button:
-                raise ApiError(400, "Bad Request: can't find field \"callback_data\"")
+                raise ApiError(400, 'Bad Request: can\'t find field "callback_data"')
     return markup if rows else None
 
 

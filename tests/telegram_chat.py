@@ -26,8 +26,7 @@ class TelegramChat:
     def messages(self) -> list[SentMessage]:
         return self.telegram.messages_to(self.chat_id)
 
-    async def say(self, text: str, timeout: float = 60, quiet: float = 0.0
-                  ) -> list[SentMessage]:
+    async def say(self, text: str, timeout: float = 60, quiet: float = 0.0) -> list[SentMessage]:
         """Send one message; the bot's messages in answer (see `settle`)."""
         before = len(self.messages)
         self.telegram.send_text(self.chat_id, text, language_code=self.language)
@@ -35,12 +34,12 @@ class TelegramChat:
 
     async def press(self, message: SentMessage, button: dict) -> list[SentMessage]:
         before = len(self.messages)
-        self.telegram.press_data(message, button["callback_data"],
-                                 language_code=self.language)
+        self.telegram.press_data(message, button["callback_data"], language_code=self.language)
         return await self.settle(before)
 
-    async def settle(self, before: int, timeout: float = 60, quiet: float = 0.0
-                     ) -> list[SentMessage]:
+    async def settle(
+        self, before: int, timeout: float = 60, quiet: float = 0.0
+    ) -> list[SentMessage]:
         """At least one message, then the chat's turn is over (and, with `quiet`, nothing
         more arrived for that many seconds: replies held through a fault come later)."""
         loop = asyncio.get_running_loop()
@@ -50,7 +49,8 @@ class TelegramChat:
             seen = len(self.messages)
             await asyncio.sleep(quiet or 0.05)
             if not self.bot.turns.is_busy(self.chat_id) and (
-                    not quiet or len(self.messages) == seen):
+                not quiet or len(self.messages) == seen
+            ):
                 return self.messages[before:]
             assert loop.time() < deadline, "the chat never went quiet"
 

@@ -148,8 +148,24 @@ def test_age_from_digits_and_number_words(text: str, age: int) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "abc", "oud", "13", "12 jaar", "100", "150", "0", "born in 2005", "0470 12 34 56",
-     "dix", "neuf", "een", "1 2 3 4", "-", "19.5.2005"],
+    [
+        "",
+        "abc",
+        "oud",
+        "13",
+        "12 jaar",
+        "100",
+        "150",
+        "0",
+        "born in 2005",
+        "0470 12 34 56",
+        "dix",
+        "neuf",
+        "een",
+        "1 2 3 4",
+        "-",
+        "19.5.2005",
+    ],
 )
 def test_what_is_not_an_age(text: str) -> None:
     assert parse_age(text) is None
@@ -456,8 +472,14 @@ def test_invalid_contact_says_why(text: str, reason: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "count"),
-    [("", 0), ("ja", 1), ("ik wil een job", 4), ("j'aime l'informatique !", 2),
-     ("I'd love to build apps 🚀", 5), ("  lots   of   space ", 3)],
+    [
+        ("", 0),
+        ("ja", 1),
+        ("ik wil een job", 4),
+        ("j'aime l'informatique !", 2),
+        ("I'd love to build apps 🚀", 5),
+        ("  lots   of   space ", 3),
+    ],
 )
 def test_word_count(text: str, count: int) -> None:
     assert word_count(text) == count
@@ -578,8 +600,14 @@ def test_wanting_to_edit_the_summary() -> None:
         ("motivation", "ik heb geen diploma", "doubt", 0.95, False),
         ("motivation", "stop", "stop", 0.99, False),
         ("motivation", "pour le travail", "stop", 0.9, True),
-        ("motivation", "Waarom? Omdat ik al jaren thuis zit en eindelijk iets wil bouwen "
-         "waar ik trots op ben, en omdat mijn broer ook developer is.", "faq", 0.7, True),
+        (
+            "motivation",
+            "Waarom? Omdat ik al jaren thuis zit en eindelijk iets wil bouwen "
+            "waar ik trots op ben, en omdat mijn broer ook developer is.",
+            "faq",
+            0.7,
+            True,
+        ),
     ],
 )
 def test_what_counts_as_an_answer(
@@ -592,13 +620,24 @@ def test_summary_and_edit_are_asked_only_after_consent() -> None:
     assert check_questions({"consent": False})[-1] == "consent"
     assert check_questions({"consent": True})[-1] == "check_confirmed"
     assert check_questions({"consent": True, "check_editing": True})[-2:] == [
-        "check_edit_field", "check_confirmed"]
+        "check_edit_field",
+        "check_confirmed",
+    ]
 
 
 def test_summary_shows_the_answers_in_the_persons_language() -> None:
-    values = {"first_name": "Inès", "age": 19, "campus": "liege", "situation": "job_seeker",
-              "registered": "no", "experience": "none", "motivation": "x" * 300,
-              "commitment": "unsure", "contact": "ines@example.org", "check_partner": "au Forem"}
+    values = {
+        "first_name": "Inès",
+        "age": 19,
+        "campus": "liege",
+        "situation": "job_seeker",
+        "registered": "no",
+        "experience": "none",
+        "motivation": "x" * 300,
+        "commitment": "unsure",
+        "contact": "ines@example.org",
+        "check_partner": "au Forem",
+    }
     summary = build_summary(values, "fr")
     assert "• Campus : Liège" in summary
     assert "• Inscription au Forem : non" in summary
@@ -611,18 +650,34 @@ def test_summary_shows_the_answers_in_the_persons_language() -> None:
     assert "• Ingeschreven bij Forem: nee" in dutch
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("12", 12), ("j'ai 12 ans", 12), ("150", 150), ("0", 0),
-    ("19", None), ("99", None), ("2005", None), ("12 of 13", None), ("abc", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12", 12),
+        ("j'ai 12 ans", 12),
+        ("150", 150),
+        ("0", 0),
+        ("19", None),
+        ("99", None),
+        ("2005", None),
+        ("12 of 13", None),
+        ("abc", None),
+    ],
+)
 def test_an_age_out_of_range_is_told_apart(text: str, expected: int | None) -> None:
     assert age_out_of_range(text) == expected
 
 
-@pytest.mark.parametrize(("text", "reask", "age"), [
-    ("12", "age_low", None), ("150", "age_high", None), ("oud genoeg", "age", None),
-    ("2005", "age", None), ("19", None, 19),
-])
+@pytest.mark.parametrize(
+    ("text", "reask", "age"),
+    [
+        ("12", "age_low", None),
+        ("150", "age_high", None),
+        ("oud genoeg", "age", None),
+        ("2005", "age", None),
+        ("19", None, 19),
+    ],
+)
 def test_an_age_out_of_range_gets_its_own_kind_reask(
     text: str, reask: str | None, age: int | None
 ) -> None:
@@ -642,5 +697,8 @@ def test_a_15_year_old_is_kept_and_told_the_minimum_age() -> None:
 
 def test_a_contact_is_kept_in_e164_and_read_back_in_the_national_format() -> None:
     assert validate_contact_text("0470 12 34 56") == {
-        "contact": "+32470123456", "contact_display": "0470 12 34 56", "check_reask": None}
+        "contact": "+32470123456",
+        "contact_display": "0470 12 34 56",
+        "check_reask": None,
+    }
     assert validate_contact_text("Sam@Example.org")["contact_display"] == "sam@example.org"

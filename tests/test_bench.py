@@ -19,7 +19,8 @@ pytestmark = pytest.mark.timeout(240)
 
 LAST_LINE = re.compile(
     r"msgs_per_s=(?P<rate>\d+\.\d+) p95_ms=(?P<p95>-?\d+\.\d+) errors=(?P<errors>\d+) "
-    r"leads_lost=(?P<lost>\d+)")
+    r"leads_lost=(?P<lost>\d+)"
+)
 
 
 def test_bench_plays_three_people_to_qualified_leads() -> None:
@@ -35,8 +36,14 @@ def test_bench_plays_three_people_to_qualified_leads() -> None:
         "BENCH_WARMUP": "1",
     }
     env.pop("BENCH_DATABASE_URL", None)
-    done = subprocess.run([sys.executable, "-m", "tools.bench"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=220)
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.bench"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=220,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
     lines = done.stdout.strip().splitlines()
     figures = LAST_LINE.fullmatch(lines[-1])

@@ -24,8 +24,12 @@ CAMPAIGN = "gent-lan-7f3k"
 
 
 def metadata(language: str, user_id: int) -> dict[str, object]:
-    return {"language_code": language, "campaign": CAMPAIGN, "telegram_user_id": user_id,
-            "channel": "telegram"}
+    return {
+        "language_code": language,
+        "campaign": CAMPAIGN,
+        "telegram_user_id": user_id,
+        "channel": "telegram",
+    }
 
 
 class Chat:
@@ -62,8 +66,13 @@ class Chat:
 
 def export(stack: Stack) -> list[dict]:
     done = subprocess.run(
-        [str(PY), "-m", "leads", "export", "--jsonl"], cwd=ROOT, env=stack.env,
-        capture_output=True, text=True, check=True, timeout=120,
+        [str(PY), "-m", "leads", "export", "--jsonl"],
+        cwd=ROOT,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
     return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
 
@@ -76,8 +85,6 @@ def the_lead(stack: Stack, chat: Chat) -> dict:
     leads = leads_of(stack, chat.sender)
     assert len(leads) == 1, chat.dump()
     return leads[0]
-
-
 
 
 def expected_score(**answers: object) -> tuple[int, dict[str, int]]:
@@ -108,17 +115,50 @@ def test_dutch_check_qualifies_and_is_saved_with_clean_values(stack: Stack) -> N
 
     lead = the_lead(stack, chat)
     points, breakdown = expected_score(
-        age=19, campus="ghent", situation="job_seeker", registered="yes", experience="some",
-        motivation=MOTIVATION["nl"], commitment="yes")
-    assert {k: lead[k] for k in (
-        "first_name", "age", "campus", "situation", "registered", "experience", "motivation",
-        "commitment", "contact_kind", "contact", "consent", "score", "qualified", "status",
-        "language", "campaign",
-    )} == {
-        "first_name": "Lotte", "age": 19, "campus": "ghent", "situation": "job_seeker",
-        "registered": "yes", "experience": "some", "motivation": MOTIVATION["nl"],
-        "commitment": "yes", "contact_kind": "phone", "contact": "+32470123456",
-        "consent": True, "score": 100, "qualified": True, "status": "new", "language": "nl",
+        age=19,
+        campus="ghent",
+        situation="job_seeker",
+        registered="yes",
+        experience="some",
+        motivation=MOTIVATION["nl"],
+        commitment="yes",
+    )
+    assert {
+        k: lead[k]
+        for k in (
+            "first_name",
+            "age",
+            "campus",
+            "situation",
+            "registered",
+            "experience",
+            "motivation",
+            "commitment",
+            "contact_kind",
+            "contact",
+            "consent",
+            "score",
+            "qualified",
+            "status",
+            "language",
+            "campaign",
+        )
+    } == {
+        "first_name": "Lotte",
+        "age": 19,
+        "campus": "ghent",
+        "situation": "job_seeker",
+        "registered": "yes",
+        "experience": "some",
+        "motivation": MOTIVATION["nl"],
+        "commitment": "yes",
+        "contact_kind": "phone",
+        "contact": "+32470123456",
+        "consent": True,
+        "score": 100,
+        "qualified": True,
+        "status": "new",
+        "language": "nl",
         "campaign": CAMPAIGN,
     }, chat.dump()
     assert lead["score"] == points and lead["score_breakdown"] == breakdown
@@ -149,10 +189,20 @@ def test_french_check_under_18_with_interruptions_and_an_invalid_email(stack: St
 
     lead = the_lead(stack, chat)
     points, _ = expected_score(
-        age=17, campus="liege", situation="job_seeker", registered="no", experience="none",
-        motivation=MOTIVATION["fr"], commitment="yes")
+        age=17,
+        campus="liege",
+        situation="job_seeker",
+        registered="no",
+        experience="none",
+        motivation=MOTIVATION["fr"],
+        commitment="yes",
+    )
     assert (lead["first_name"], lead["age"], lead["campus"], lead["registered"]) == (
-        "Inès", 17, "liege", "no")
+        "Inès",
+        17,
+        "liege",
+        "no",
+    )
     assert (lead["contact_kind"], lead["contact"]) == ("email", "ines.dupont@hotmail.be")
     assert (lead["score"], lead["qualified"], lead["status"]) == (points, False, "nurture")
     assert (lead["language"], lead["campaign"]) == ("fr", CAMPAIGN)
@@ -178,12 +228,25 @@ def test_english_check_commitment_no_with_stop_and_resume(stack: Stack) -> None:
 
     lead = the_lead(stack, chat)
     points, _ = expected_score(
-        age=23, campus="brussels", situation="other", registered="unknown", experience="none",
-        motivation=MOTIVATION["en"], commitment="no")
+        age=23,
+        campus="brussels",
+        situation="other",
+        registered="unknown",
+        experience="none",
+        motivation=MOTIVATION["en"],
+        commitment="no",
+    )
     assert (lead["first_name"], lead["age"], lead["campus"], lead["situation"]) == (
-        "Alex", 23, "brussels", "other")
+        "Alex",
+        23,
+        "brussels",
+        "other",
+    )
     assert (lead["registered"], lead["commitment"], lead["motivation"]) == (
-        "unknown", "no", MOTIVATION["en"])
+        "unknown",
+        "no",
+        MOTIVATION["en"],
+    )
     assert (lead["contact_kind"], lead["contact"]) == ("phone", "+32470123456")
     assert (lead["score"], lead["qualified"], lead["status"]) == (points, False, "nurture")
     assert (lead["language"], lead["campaign"]) == ("en", CAMPAIGN)
@@ -194,8 +257,20 @@ def test_english_check_commitment_no_with_stop_and_resume(stack: Stack) -> None:
 
 def test_without_consent_nothing_personal_is_stored(stack: Stack) -> None:
     chat = Chat(stack, "nl")
-    chat.talk(["ik wil me aanmelden", "Zoë Vermeulen", "22", "Antwerpen", "werkzoekend",
-               "ja", "nog nooit", MOTIVATION["nl"], "ja", "zoe.vermeulen@telenet.be"])
+    chat.talk(
+        [
+            "ik wil me aanmelden",
+            "Zoë Vermeulen",
+            "22",
+            "Antwerpen",
+            "werkzoekend",
+            "ja",
+            "nog nooit",
+            MOTIVATION["nl"],
+            "ja",
+            "zoe.vermeulen@telenet.be",
+        ]
+    )
     done = chat.say("nee, liever niet")
     assert "niks" in done, chat.dump()
 
@@ -212,17 +287,46 @@ def test_without_consent_nothing_personal_is_stored(stack: Stack) -> None:
 
 def test_redoing_the_check_updates_the_same_lead(stack: Stack) -> None:
     chat = Chat(stack, "nl")
-    first = ["ik wil me aanmelden", "Sam", "20", "Brussel", "student", "weet ik niet",
-             "een beetje", MOTIVATION["nl"], "ik twijfel", "sam@example.org", "ja", "klopt"]
+    first = [
+        "ik wil me aanmelden",
+        "Sam",
+        "20",
+        "Brussel",
+        "student",
+        "weet ik niet",
+        "een beetje",
+        MOTIVATION["nl"],
+        "ik twijfel",
+        "sam@example.org",
+        "ja",
+        "klopt",
+    ]
     chat.talk(first)
     assert the_lead(stack, chat)["campus"] == "brussels"
     assert "10 korte vragen" in chat.say("ik wil me aanmelden"), chat.dump()  # afresh
-    chat.talk(["Sam", "21", "Charleroi", "ik zoek werk", "ja", "een beetje", MOTIVATION["nl"],
-               "ja", "0470 11 22 33", "ja", "klopt"])
+    chat.talk(
+        [
+            "Sam",
+            "21",
+            "Charleroi",
+            "ik zoek werk",
+            "ja",
+            "een beetje",
+            MOTIVATION["nl"],
+            "ja",
+            "0470 11 22 33",
+            "ja",
+            "klopt",
+        ]
+    )
 
     lead = the_lead(stack, chat)  # still exactly one lead for this sender
     assert (lead["age"], lead["campus"], lead["commitment"], lead["contact"]) == (
-        21, "charleroi", "yes", "+32470112233"), chat.dump()
+        21,
+        "charleroi",
+        "yes",
+        "+32470112233",
+    ), chat.dump()
     assert lead["status"] == "new" and lead["qualified"] is True
 
 
@@ -245,7 +349,11 @@ def test_short_motivation_is_nudged_once_and_the_summary_can_be_edited(stack: St
 
     lead = the_lead(stack, chat)
     assert (lead["age"], lead["motivation"], lead["situation"], lead["contact"]) == (
-        25, "om iets nieuws te leren", "employed", "+32470987654"), chat.dump()
+        25,
+        "om iets nieuws te leren",
+        "employed",
+        "+32470987654",
+    ), chat.dump()
 
 
 def test_asking_for_a_person_in_the_middle_of_the_check(stack: Stack) -> None:
@@ -254,12 +362,16 @@ def test_asking_for_a_person_in_the_middle_of_the_check(stack: Stack) -> None:
     ask = chat.say("can I talk to a person?")
     assert "reach" in ask, chat.dump()
     assert "May someone from our team contact you at mia@example.org" in chat.say(
-        "Mia@Example.org"), chat.dump()
+        "Mia@Example.org"
+    ), chat.dump()
     done = chat.say("yes")
     assert "within 2 working days" in done and "finish the questions" in done, chat.dump()
     lead = the_lead(stack, chat)
     assert (lead["handoff_requested"], lead["contact"], lead["contact_kind"]) == (
-        True, "mia@example.org", "email")
+        True,
+        "mia@example.org",
+        "email",
+    )
     assert (lead["first_name"], lead["language"], lead["campaign"]) == ("Mia", "en", CAMPAIGN)
     # the check goes on where it stopped, with the contact already known
     assert "Welcome back" in chat.say("yes"), chat.dump()
@@ -267,8 +379,22 @@ def test_asking_for_a_person_in_the_middle_of_the_check(stack: Stack) -> None:
 
 def test_forget_me_erases_the_lead_and_asks_to_erase_the_tracker(stack: Stack) -> None:
     chat = Chat(stack, "nl")
-    chat.talk(["ik wil me aanmelden", "Nora", "30", "Gent", "ik zoek werk", "ja", "nooit",
-               MOTIVATION["nl"], "ja", "nora@example.org", "ja", "klopt"])
+    chat.talk(
+        [
+            "ik wil me aanmelden",
+            "Nora",
+            "30",
+            "Gent",
+            "ik zoek werk",
+            "ja",
+            "nooit",
+            MOTIVATION["nl"],
+            "ja",
+            "nora@example.org",
+            "ja",
+            "klopt",
+        ]
+    )
     assert the_lead(stack, chat)["first_name"] == "Nora"
     assert "wissen" in chat.say("verwijder al mijn gegevens"), chat.dump()
     replies = chat.replies("ja")
@@ -284,11 +410,13 @@ def funnel_kinds(stack: Stack, chat: Chat) -> list[str]:
     import hashlib
     import hmac
 
-    conversation = hmac.new(stack.env["FUNNEL_SALT"].encode(), chat.sender.encode(),
-                            hashlib.sha256).hexdigest()
+    conversation = hmac.new(
+        stack.env["FUNNEL_SALT"].encode(), chat.sender.encode(), hashlib.sha256
+    ).hexdigest()
     with sqlite3.connect(stack.database_url.removeprefix("sqlite:///")) as db:
-        rows = db.execute("SELECT kind FROM funnel_events WHERE conversation = ? ORDER BY id",
-                          (conversation,)).fetchall()
+        rows = db.execute(
+            "SELECT kind FROM funnel_events WHERE conversation = ? ORDER BY id", (conversation,)
+        ).fetchall()
     return [kind for (kind,) in rows]
 
 
@@ -298,7 +426,10 @@ def test_started_and_asked_a_question_are_counted_once(stack: Stack, language: s
     chat.say({"nl": "hallo", "fr": "salut", "en": "hey"}[language])
     assert funnel_kinds(stack, chat) == ["started"], chat.dump()
     chat.say({"nl": "wat kost het", "fr": "c'est combien", "en": "how much does it cost"}[language])
-    chat.say({"nl": "ik heb geen diploma", "fr": "j'ai pas de diplôme",
-              "en": "i dont have a diploma"}[language])
+    chat.say(
+        {"nl": "ik heb geen diploma", "fr": "j'ai pas de diplôme", "en": "i dont have a diploma"}[
+            language
+        ]
+    )
     chat.replies('/choose_topic{"topic": "faq/duration"}')
     assert funnel_kinds(stack, chat) == ["started", "asked_question"], chat.dump()

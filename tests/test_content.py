@@ -48,12 +48,18 @@ def facts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = write_facts(
         tmp_path / "facts.yml",
         info_sessions=[
-            {"date": date(2026, 1, 14), "campus": "ghent",
-             "note": {"nl": "om 18 uur", "fr": "à 18 h", "en": "at 6 pm"}},
+            {
+                "date": date(2026, 1, 14),
+                "campus": "ghent",
+                "note": {"nl": "om 18 uur", "fr": "à 18 h", "en": "at 6 pm"},
+            },
             {"date": date(2025, 12, 3)},
         ],
-        start_dates=[{"date": date(2026, 3, 1)}, {"date": date(2026, 2, 2), "campus": "liege"},
-                     {"date": date(2026, 4, 20)}],
+        start_dates=[
+            {"date": date(2026, 3, 1)},
+            {"date": date(2026, 2, 2), "campus": "liege"},
+            {"date": date(2026, 4, 20)},
+        ],
     )
     monkeypatch.setenv("PASSERELLE_CONTENT", str(path))
     monkeypatch.delenv("DEFAULT_LANGUAGE", raising=False)
@@ -68,6 +74,7 @@ def touch_later(path: Path) -> None:
 
 # --- rendering ----------------------------------------------------------------------
 
+
 def test_campuses_are_listed_in_each_language(facts: Path) -> None:
     assert content_slots("nl")["c_campuses"] == "Brussel, Antwerpen, Gent, Luik en Charleroi"
     assert content_slots("fr")["c_campuses"] == "Bruxelles, Anvers, Gand, Liège et Charleroi"
@@ -76,12 +83,17 @@ def test_campuses_are_listed_in_each_language(facts: Path) -> None:
 
 def test_next_info_session_is_a_human_date_in_each_language(facts: Path) -> None:
     today = date(2026, 1, 5)
-    assert (content_slots("nl", today)["c_next_info_session"]
-            == "woensdag 14 januari in Gent (om 18 uur)")
-    assert (content_slots("fr", today)["c_next_info_session"]
-            == "mercredi 14 janvier à Gand (à 18 h)")
-    assert (content_slots("en", today)["c_next_info_session"]
-            == "Wednesday 14 January in Ghent (at 6 pm)")
+    assert (
+        content_slots("nl", today)["c_next_info_session"]
+        == "woensdag 14 januari in Gent (om 18 uur)"
+    )
+    assert (
+        content_slots("fr", today)["c_next_info_session"] == "mercredi 14 janvier à Gand (à 18 h)"
+    )
+    assert (
+        content_slots("en", today)["c_next_info_session"]
+        == "Wednesday 14 January in Ghent (at 6 pm)"
+    )
 
 
 def test_next_starts_are_sorted_and_at_most_two(facts: Path) -> None:
@@ -127,7 +139,8 @@ def test_partners_take_their_own_little_word_in_french(facts: Path) -> None:
     assert partner_with(None, "fr") == "au VDAB, chez Actiris, chez Bruxelles Formation ou au Forem"
     assert partner_with(None, "nl") == "bij VDAB, Actiris, Bruxelles Formation of Forem"
     assert content_slots("en")["c_partner_names"] == (
-        "with VDAB, Actiris, Bruxelles Formation or Forem")
+        "with VDAB, Actiris, Bruxelles Formation or Forem"
+    )
     assert "• En Wallonie : au Forem" in content_slots("fr")["c_partners"]
 
 
@@ -141,7 +154,10 @@ def test_the_phone_is_shown_as_people_write_it(facts: Path) -> None:
 def test_figures_and_training_facts_come_from_the_sheet(facts: Path) -> None:
     nl, fr, en = (content_slots(language) for language in ("nl", "fr", "en"))
     assert (nl["c_months"], fr["c_days"], en["c_hours"]) == (
-        "7", "du lundi au vendredi", "from 9 am to 5 pm")
+        "7",
+        "du lundi au vendredi",
+        "from 9 am to 5 pm",
+    )
     assert nl["c_fact_internship"].startswith("93% van wie")
     assert fr["c_fact_internship"].startswith("93 % des personnes")
     assert fr["c_fact_hired"] == "1 sur 2 décroche un contrat dans son entreprise de stage"
@@ -227,6 +243,7 @@ def test_placeholders_in_the_shipped_file_are_obviously_examples() -> None:
 
 # --- reloading ----------------------------------------------------------------------
 
+
 def test_an_edit_applies_on_the_next_call_without_restart(facts: Path) -> None:
     assert content_slots("en")["c_contact_email"] == "info@example.org"
     data = yaml.safe_load(facts.read_text(encoding="utf-8"))
@@ -260,8 +277,9 @@ def test_a_broken_edit_keeps_the_last_good_facts(
     assert content_slots("nl")["c_campuses"].startswith("Brussel")
 
 
-def test_a_comma_inside_braces_is_reported_clearly(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_comma_inside_braces_is_reported_clearly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "facts.yml"
     path.write_text(
         SHIPPED.read_text(encoding="utf-8").replace(
@@ -298,13 +316,17 @@ def test_a_relative_path_is_taken_from_the_repo_root(monkeypatch: pytest.MonkeyP
 
 # --- the two-stage fallback ---------------------------------------------------------
 
+
 def user(intent: str) -> dict[str, Any]:
     return {"event": "user", "text": "…", "parse_data": {"intent": {"name": intent}}}
 
 
 def bot() -> list[dict[str, Any]]:
-    return [{"event": "action", "name": "action_fallback"}, {"event": "bot", "text": "…"},
-            {"event": "action", "name": "action_listen"}]
+    return [
+        {"event": "action", "name": "action_fallback"},
+        {"event": "bot", "text": "…"},
+        {"event": "action", "name": "action_listen"},
+    ]
 
 
 @pytest.mark.parametrize(
@@ -330,12 +352,17 @@ def test_fallback_streak_counts_not_understood_turns_in_a_row(
 
 
 def test_a_new_session_or_a_reverted_turn_resets_the_count() -> None:
-    assert fallback_streak([user("out_of_scope"), {"event": "session_started"},
-                            user("out_of_scope")]) == 1
-    assert fallback_streak([user("out_of_scope"), {"event": "restart"},
-                            user("nlu_fallback")]) == 1
-    assert fallback_streak([user("greet"), user("out_of_scope"), {"event": "rewind"},
-                            user("out_of_scope")]) == 1
+    assert (
+        fallback_streak([user("out_of_scope"), {"event": "session_started"}, user("out_of_scope")])
+        == 1
+    )
+    assert fallback_streak([user("out_of_scope"), {"event": "restart"}, user("nlu_fallback")]) == 1
+    assert (
+        fallback_streak(
+            [user("greet"), user("out_of_scope"), {"event": "rewind"}, user("out_of_scope")]
+        )
+        == 1
+    )
 
 
 def test_second_in_a_row_offers_a_person_first() -> None:
@@ -347,8 +374,9 @@ def test_second_in_a_row_offers_a_person_first() -> None:
 
 async def test_action_fallback_utters_and_keeps_the_turn() -> None:
     events = [user("nlu_fallback"), *bot(), user("out_of_scope")]
-    tracker = Tracker("tg-1", {}, events[-1]["parse_data"], events, False, None, {},
-                      "action_listen")
+    tracker = Tracker(
+        "tg-1", {}, events[-1]["parse_data"], events, False, None, {}, "action_listen"
+    )
     dispatcher = CollectingDispatcher()
     returned = await ActionFallback().run(dispatcher, tracker, {})
     assert [m["response"] for m in dispatcher.messages] == ["utter_fallback_twice"]

@@ -29,12 +29,18 @@ class ScriptedBot:
         if not self.questions:
             return {"active_loop": {}, "slots": {"requested_slot": None}, "events": events}
         slot = self.questions[0]
-        return {"active_loop": {"name": "check_form"}, "slots": {"requested_slot": slot},
-                "events": events}
+        return {
+            "active_loop": {"name": "check_form"},
+            "slots": {"requested_slot": slot},
+            "events": events,
+        }
 
 
 PERSONA = {
-    "id": "t-1", "language": "en", "kinds": ["offer_yes"], "opening": ["hi"],
+    "id": "t-1",
+    "language": "en",
+    "kinds": ["offer_yes"],
+    "opening": ["hi"],
     "answers": {"first_name": ["sami?", "Sami"], "age": "20"},
     "during": [{"before": "age", "say": "is it free?"}],
     "expect": {"lead": True, "fields": {"first_name": "sami", "age": 20}},
@@ -57,8 +63,14 @@ def test_a_third_time_the_same_question_is_a_trap() -> None:
 
 def test_the_judge_compares_the_lead_field_by_field() -> None:
     conversation = play(persona_from(PERSONA), ScriptedBot(["first_name", "age"]), "s")
-    lead = {"first_name": "Sami", "age": 20, "language": "en", "handoff_requested": False,
-            "status": "new", "motivation": None}
+    lead = {
+        "first_name": "Sami",
+        "age": 20,
+        "language": "en",
+        "handoff_requested": False,
+        "status": "new",
+        "motivation": None,
+    }
     assert judge(conversation, lead).correct
     wrong = judge(conversation, {**lead, "age": 21, "language": "nl"})
     assert not wrong.correct and len(wrong.problems) == 2

@@ -67,10 +67,14 @@ print(json.dumps({"applied": engine_fixes.apply(), "before": before, "after": ou
 
 
 def test_engine_fixes_keep_rasas_behaviour() -> None:
-    done = subprocess.run([str(RASA.parent / "python"), "-c", SCRIPT], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300,
-                          env={"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3",
-                               "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [str(RASA.parent / "python"), "-c", SCRIPT],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["applied"] is True
@@ -80,6 +84,9 @@ def test_engine_fixes_keep_rasas_behaviour() -> None:
     assert "Failed to validate Action server response" in validated[2][1]
     assert "SlotSet" in result["after"]["resolved"]
     # action-server calls: one keep-alive pool, Rasa's headers, the same JSON
-    assert result["sessions"] == {"shared_pool": True, "pool_open": True,
-                                  "headers": {"X-Test": "1"},
-                                  "body": {"text": "é/x", "n": 1.5}}
+    assert result["sessions"] == {
+        "shared_pool": True,
+        "pool_open": True,
+        "headers": {"X-Test": "1"},
+        "body": {"text": "é/x", "n": 1.5},
+    }

@@ -21,8 +21,9 @@ def tracker(events: list[dict]) -> Tracker:
 
 
 def test_the_first_message_starts_the_conversation() -> None:
-    assert new_steps(tracker([{"event": "action", "name": "action_session_start"},
-                              user("greet")])) == ["started"]
+    assert new_steps(
+        tracker([{"event": "action", "name": "action_session_start"}, user("greet")])
+    ) == ["started"]
 
 
 def test_a_first_message_that_is_a_question_is_both_steps() -> None:

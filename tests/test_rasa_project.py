@@ -24,23 +24,41 @@ EXPLAINED_WARNINGS = {
 
 def test_data_validate_is_clean() -> None:
     result = subprocess.run(
-        [str(RASA), "data", "validate", "--domain", "domain", "--data", "nlu", "stories",
-         "--config", "config.yml"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            str(RASA),
+            "data",
+            "validate",
+            "--domain",
+            "domain",
+            "--data",
+            "nlu",
+            "stories",
+            "--config",
+            "config.yml",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
-    warnings = [line for line in output.splitlines()
-                if "UserWarning" in line or " WARNING " in line]
-    unexplained = [line for line in warnings
-                   if not any(re.search(p, line) for p in EXPLAINED_WARNINGS)]
+    warnings = [
+        line for line in output.splitlines() if "UserWarning" in line or " WARNING " in line
+    ]
+    unexplained = [
+        line for line in warnings if not any(re.search(p, line) for p in EXPLAINED_WARNINGS)
+    ]
     assert not unexplained, "\n".join(unexplained)
 
 
 def test_story_files_cover_every_language() -> None:
     files = sorted(ROOT.glob("tests/test_stories*.yml"))
-    languages = {re.search(r"_(nl|fr|en)\.yml$", f.name).group(1) for f in files
-                 if re.search(r"_(nl|fr|en)\.yml$", f.name)}
+    languages = {
+        re.search(r"_(nl|fr|en)\.yml$", f.name).group(1)
+        for f in files
+        if re.search(r"_(nl|fr|en)\.yml$", f.name)
+    }
     assert languages == {"nl", "fr", "en"}
 
 
@@ -51,18 +69,37 @@ def test_stories_pass(stack: Stack, tmp_path: Path) -> None:
         (stories / file.name).symlink_to(file)
     out = tmp_path / "results"
     result = subprocess.run(
-        [str(RASA), "test", "core", "--stories", str(stories), "--model", str(stack.model),
-         "--endpoints", "endpoints.yml", "--out", str(out), "--no-plot"],
-        cwd=ROOT, env={**stack.env, "TRACKER_DATABASE_URL": f"sqlite:///{tmp_path}/t.db",
-                       "TRACKER_DIALECT": "sqlite"},
-        capture_output=True, text=True, timeout=900,
+        [
+            str(RASA),
+            "test",
+            "core",
+            "--stories",
+            str(stories),
+            "--model",
+            str(stack.model),
+            "--endpoints",
+            "endpoints.yml",
+            "--out",
+            str(out),
+            "--no-plot",
+        ],
+        cwd=ROOT,
+        env={
+            **stack.env,
+            "TRACKER_DATABASE_URL": f"sqlite:///{tmp_path}/t.db",
+            "TRACKER_DIALECT": "sqlite",
+        },
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     failed = out / "failed_test_stories.yml"
     failures = yaml.safe_load(failed.read_text()) if failed.exists() else None
     if failures and failures.get("stories"):
-        pytest.fail(f"{len(failures['stories'])} test stories failed:\n"
-                    + failed.read_text()[:6000])
+        pytest.fail(
+            f"{len(failures['stories'])} test stories failed:\n" + failed.read_text()[:6000]
+        )
 
 
 def test_held_out_macro_f1_meets_the_bar(stack: Stack) -> None:
@@ -70,9 +107,16 @@ def test_held_out_macro_f1_meets_the_bar(stack: Stack) -> None:
     every language (issue 2). Runs the same tool, on the model the stack serves."""
     held_out = sorted(str(p) for p in (ROOT / "tests" / "data").glob("nlu_heldout*.jsonl"))
     done = subprocess.run(
-        [str(RASA.parent / "python"), str(ROOT / "tools" / "eval_nlu.py"), str(stack.model),
-         *held_out],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        [
+            str(RASA.parent / "python"),
+            str(ROOT / "tools" / "eval_nlu.py"),
+            str(stack.model),
+            *held_out,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     last = done.stdout.strip().splitlines()[-1]

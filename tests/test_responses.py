@@ -37,9 +37,17 @@ PAYLOAD_RE = re.compile(
     r"(\"booking_consent\":\"(yes|no)\")?\}"
 )
 CORE_RESPONSES = (
-    "utter_greet", "utter_goodbye", "utter_thanks", "utter_iamabot", "utter_fallback",
-    "utter_fallback_twice", "utter_language_changed", "utter_privacy", "utter_help",
-    "utter_topics", "utter_anything_else",
+    "utter_greet",
+    "utter_goodbye",
+    "utter_thanks",
+    "utter_iamabot",
+    "utter_fallback",
+    "utter_fallback_twice",
+    "utter_language_changed",
+    "utter_privacy",
+    "utter_help",
+    "utter_topics",
+    "utter_anything_else",
 )
 
 
@@ -86,6 +94,7 @@ def rasa_payload(payload: str) -> str:
 
 # --- every response, every file -----------------------------------------------------
 
+
 @pytest.mark.parametrize("name", sorted(all_responses()))
 def test_every_response_speaks_every_language_with_a_default(name: str) -> None:
     variations = all_responses()[name]
@@ -95,16 +104,24 @@ def test_every_response_speaks_every_language_with_a_default(name: str) -> None:
 
 
 def test_no_text_is_too_long_for_a_phone() -> None:
-    too_long = [(name, len(v["text"])) for name, variations in all_responses().items()
-                for v in variations if len(v.get("text") or "") > MAX_TEXT]
+    too_long = [
+        (name, len(v["text"]))
+        for name, variations in all_responses().items()
+        for v in variations
+        if len(v.get("text") or "") > MAX_TEXT
+    ]
     assert not too_long
 
 
 def test_every_content_placeholder_is_a_declared_content_slot() -> None:
     declared = set(load(DOMAIN / "content.yml")["slots"])
-    used = {placeholder for variations in all_responses().values() for v in variations
-            for placeholder in PLACEHOLDER_RE.findall(v.get("text") or "")
-            if placeholder.startswith("c_")}
+    used = {
+        placeholder
+        for variations in all_responses().values()
+        for v in variations
+        for placeholder in PLACEHOLDER_RE.findall(v.get("text") or "")
+        if placeholder.startswith("c_")
+    }
     assert used, "no response uses a content slot"
     assert used <= declared, f"undeclared content slots: {used - declared}"
 
@@ -112,17 +129,24 @@ def test_every_content_placeholder_is_a_declared_content_slot() -> None:
 def test_content_slots_are_filled_by_custom_mappings_only() -> None:
     for name, slot in load(DOMAIN / "content.yml")["slots"].items():
         assert name.startswith("c_")
-        assert slot == {"type": "text", "influence_conversation": False,
-                        "mappings": [{"type": "custom"}]}
+        assert slot == {
+            "type": "text",
+            "influence_conversation": False,
+            "mappings": [{"type": "custom"}],
+        }
 
 
 # --- this package's responses -------------------------------------------------------
 
+
 def test_every_faq_and_doubt_label_has_its_answer_and_no_more() -> None:
     keys = label_keys("faq") | label_keys("doubt")
     assert len(label_keys("faq")) >= 18 and len(label_keys("doubt")) >= 8
-    answered = {name.removeprefix("utter_") for name in all_responses()
-                if name.startswith(("utter_faq/", "utter_doubt/"))}
+    answered = {
+        name.removeprefix("utter_")
+        for name in all_responses()
+        if name.startswith(("utter_faq/", "utter_doubt/"))
+    }
     assert answered == keys
     assert keys == TOPICS
 
@@ -223,14 +247,22 @@ def test_privacy_and_help_mention_the_commands() -> None:
 
 # --- rules, custom actions and test stories -----------------------------------------
 
+
 def test_each_core_intent_has_its_rule() -> None:
     rules = load(ROOT / "stories" / "rules_core.yml")["rules"]
     actions = {rule["steps"][0]["intent"]: rule["steps"][1]["action"] for rule in rules}
     assert actions == {
-        "greet": "utter_greet", "goodbye": "utter_goodbye", "thanks": "utter_thanks",
-        "bot_challenge": "utter_iamabot", "privacy": "utter_privacy", "help": "utter_help",
-        "choose_topic": "action_answer_topic", "faq": "utter_faq", "doubt": "utter_doubt",
-        "out_of_scope": "action_fallback", "nlu_fallback": "action_fallback",
+        "greet": "utter_greet",
+        "goodbye": "utter_goodbye",
+        "thanks": "utter_thanks",
+        "bot_challenge": "utter_iamabot",
+        "privacy": "utter_privacy",
+        "help": "utter_help",
+        "choose_topic": "action_answer_topic",
+        "faq": "utter_faq",
+        "doubt": "utter_doubt",
+        "out_of_scope": "action_fallback",
+        "nlu_fallback": "action_fallback",
         "change_language": "utter_language_changed",
     }
     assert {"action_answer_topic", "action_fallback"} <= set(
@@ -240,19 +272,28 @@ def test_each_core_intent_has_its_rule() -> None:
 
 @pytest.mark.parametrize(
     ("topic", "response"),
-    [("faq/cost", "utter_faq/cost"), ("doubt/no_diploma", "utter_doubt/no_diploma"),
-     (" FAQ/Contact ", "utter_faq/contact"), ("faq/nothing", TOPIC_MENU),
-     ("utter_greet", TOPIC_MENU), (None, TOPIC_MENU), ("", TOPIC_MENU)],
+    [
+        ("faq/cost", "utter_faq/cost"),
+        ("doubt/no_diploma", "utter_doubt/no_diploma"),
+        (" FAQ/Contact ", "utter_faq/contact"),
+        ("faq/nothing", TOPIC_MENU),
+        ("utter_greet", TOPIC_MENU),
+        (None, TOPIC_MENU),
+        ("", TOPIC_MENU),
+    ],
 )
 def test_a_topic_maps_to_its_answer_or_the_menu(topic: str | None, response: str) -> None:
     assert response_for_topic(topic) == response
     assert response in all_responses()
 
 
-@pytest.mark.parametrize(("entities", "response"), [
-    ([{"entity": "topic", "value": "doubt/too_old"}], "utter_doubt/too_old"),
-    ([], TOPIC_MENU),
-])
+@pytest.mark.parametrize(
+    ("entities", "response"),
+    [
+        ([{"entity": "topic", "value": "doubt/too_old"}], "utter_doubt/too_old"),
+        ([], TOPIC_MENU),
+    ],
+)
 async def test_action_answer_topic_utters_the_chosen_answer(
     entities: list[dict[str, Any]], response: str
 ) -> None:

@@ -87,16 +87,21 @@ class Topology:
 
 
 @pytest.fixture(scope="module")
-def topology(tmp_path_factory: pytest.TempPathFactory,
-             databases: tuple[str, str]) -> Iterator[Topology]:
+def topology(
+    tmp_path_factory: pytest.TempPathFactory, databases: tuple[str, str]
+) -> Iterator[Topology]:
     try:
         redis_client().ping()
     except redis.RedisError as error:
         unavailable(f"Redis at 127.0.0.1:6379 unreachable: {error}")
     leads_url, tracker_url = databases
     stack = Stack(
-        workdir=tmp_path_factory.mktemp("scale-out"), model=trained_model(),
-        database_url=leads_url, tracker_url=tracker_url, lock_store="redis", redis_db=REDIS_DB,
+        workdir=tmp_path_factory.mktemp("scale-out"),
+        model=trained_model(),
+        database_url=leads_url,
+        tracker_url=tracker_url,
+        lock_store="redis",
+        redis_db=REDIS_DB,
     )
     try:
         stack.start()  # migrations, the action server, Rasa A
@@ -120,10 +125,17 @@ def reply_text(replies: list[dict]) -> str:
 def tracker_events(topology: Topology, sender: str) -> list[dict]:
     """The conversation's rows in the PostgreSQL tracker store, in insertion order."""
     with get_engine(topology.stack.tracker_url).connect() as connection:
-        rows = connection.execute(
-            text("SELECT id, type_name, action_name, timestamp, data FROM events "
-                 "WHERE sender_id = :sender ORDER BY id"), {"sender": sender},
-        ).mappings().all()
+        rows = (
+            connection.execute(
+                text(
+                    "SELECT id, type_name, action_name, timestamp, data FROM events "
+                    "WHERE sender_id = :sender ORDER BY id"
+                ),
+                {"sender": sender},
+            )
+            .mappings()
+            .all()
+        )
     return [dict(row) for row in rows]
 
 
@@ -138,7 +150,7 @@ def assert_turns_are_whole(events: list[dict]) -> None:
     assert timestamps == sorted(timestamps)
     user_positions = [i for i, e in enumerate(events) if e["type_name"] == "user"]
     for start, end in zip(user_positions, user_positions[1:] + [len(events)], strict=True):
-        turn = events[start + 1:end]
+        turn = events[start + 1 : end]
         actions = [e["action_name"] for e in turn if e["type_name"] == "action"]
         assert actions and actions[-1] == "action_listen", (start, actions)
         assert actions.count("action_listen") == 1, (start, actions)
@@ -146,17 +158,21 @@ def assert_turns_are_whole(events: list[dict]) -> None:
 
 def leads_of(stack: Stack, sender: str) -> list[dict]:
     done = subprocess.run(
-        [str(PY), "-m", "leads", "export", "--jsonl"], cwd=ROOT, env=stack.env,
-        capture_output=True, text=True, check=True, timeout=120,
+        [str(PY), "-m", "leads", "export", "--jsonl"],
+        cwd=ROOT,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
     leads = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
     return [lead for lead in leads if lead["sender_id"] == sender]
 
 
-
-
 def test_a_conversation_alternating_between_two_rasa_instances_stays_consistent(
-        topology: Topology) -> None:
+    topology: Topology,
+) -> None:
     stack, sender = topology.stack, new_sender()
     meta = metadata("nl", uuid.uuid4().int % 10**9)
     transcript: list[str] = []
@@ -168,21 +184,53 @@ def test_a_conversation_alternating_between_two_rasa_instances_stays_consistent(
 
     [lead] = leads_of(stack, sender)
     points, breakdown = expected_score(
-        age=19, campus="ghent", situation="job_seeker", registered="yes", experience="some",
-        motivation=MOTIVATION["nl"], commitment="yes")
-    assert {k: lead[k] for k in (
-        "first_name", "age", "campus", "situation", "registered", "experience", "motivation",
-        "commitment", "contact_kind", "contact", "consent", "qualified", "status", "language",
-    )} == {
-        "first_name": "Lotte", "age": 19, "campus": "ghent", "situation": "job_seeker",
-        "registered": "yes", "experience": "some", "motivation": MOTIVATION["nl"],
-        "commitment": "yes", "contact_kind": "phone", "contact": "+32470123456",
-        "consent": True, "qualified": True, "status": "new", "language": "nl",
+        age=19,
+        campus="ghent",
+        situation="job_seeker",
+        registered="yes",
+        experience="some",
+        motivation=MOTIVATION["nl"],
+        commitment="yes",
+    )
+    assert {
+        k: lead[k]
+        for k in (
+            "first_name",
+            "age",
+            "campus",
+            "situation",
+            "registered",
+            "experience",
+            "motivation",
+            "commitment",
+            "contact_kind",
+            "contact",
+            "consent",
+            "qualified",
+            "status",
+            "language",
+        )
+    } == {
+        "first_name": "Lotte",
+        "age": 19,
+        "campus": "ghent",
+        "situation": "job_seeker",
+        "registered": "yes",
+        "experience": "some",
+        "motivation": MOTIVATION["nl"],
+        "commitment": "yes",
+        "contact_kind": "phone",
+        "contact": "+32470123456",
+        "consent": True,
+        "qualified": True,
+        "status": "new",
+        "language": "nl",
     }, "\n".join(transcript)
     assert (lead["score"], lead["score_breakdown"]) == (points, breakdown)
     with get_engine(stack.database_url).connect() as connection:
         rows = connection.execute(
-            text("SELECT count(*) FROM leads WHERE sender_id = :s"), {"s": sender}).scalar()
+            text("SELECT count(*) FROM leads WHERE sender_id = :s"), {"s": sender}
+        ).scalar()
     assert rows == 1
 
     events = tracker_events(topology, sender)
@@ -206,9 +254,11 @@ def lock_tickets(sender: str) -> list[int]:
 def send_waiting(rasa_url: str, sender: str, message: str, meta: dict) -> list[dict]:
     """Like Stack.send, with room for a lock wait: a waiting instance polls every second,
     and a lost race inside Rasa's lock store can keep a ticket until it expires (60 s)."""
-    response = httpx.post(f"{rasa_url}/webhooks/rest/webhook",
-                          json={"sender": sender, "message": message, "metadata": meta},
-                          timeout=90)
+    response = httpx.post(
+        f"{rasa_url}/webhooks/rest/webhook",
+        json={"sender": sender, "message": message, "metadata": meta},
+        timeout=90,
+    )
     response.raise_for_status()
     return response.json()
 
@@ -220,7 +270,8 @@ def wait_for_tickets(sender: str, count: int, deadline: float) -> None:
 
 
 def test_both_instances_wait_for_the_shared_redis_lock_and_serve_in_ticket_order(
-        topology: Topology) -> None:
+    topology: Topology,
+) -> None:
     """A third party (this test) holds the conversation's lock in Redis, the way a Rasa
     instance busy with an earlier message does. A message to A and then one to B must both
     wait for it, then run one after the other in ticket order, each turn saved whole.
@@ -240,10 +291,15 @@ def test_both_instances_wait_for_the_shared_redis_lock_and_serve_in_ticket_order
 
     held_until = time.time() + HOLD_S  # the held ticket expires by itself: no release race
     try:
-        redis_client().set(LOCK_PREFIX + sender, json.dumps({
-            "conversation_id": sender,
-            "tickets": [json.dumps({"number": 0, "expires": held_until})],
-        }))
+        redis_client().set(
+            LOCK_PREFIX + sender,
+            json.dumps(
+                {
+                    "conversation_id": sender,
+                    "tickets": [json.dumps({"number": 0, "expires": held_until})],
+                }
+            ),
+        )
         deadline = time.monotonic() + HOLD_S - 1
         with ThreadPoolExecutor(max_workers=2) as pool:
             to_a = pool.submit(send_waiting, topology.rasa_a, sender, first, meta)
@@ -267,17 +323,20 @@ def test_both_instances_wait_for_the_shared_redis_lock_and_serve_in_ticket_order
         redis_client().delete(LOCK_PREFIX + sender)  # whatever happened
 
 
-async def test_the_bots_rasa_client_fails_over_when_an_instance_stops(
-        topology: Topology) -> None:
+async def test_the_bots_rasa_client_fails_over_when_an_instance_stops(topology: Topology) -> None:
     """Last in this module: it stops instance B."""
     stack = topology.stack
     meta = metadata("nl", uuid.uuid4().int % 10**9)
     async with RasaClient(topology.urls, timeout=30) as client:
         # A conversation that RasaClient sends to B while B is up.
-        sender = next(s for s in (new_sender() for _ in range(100))
-                      if client.instances_for(s)[0] == topology.rasa_b)
+        sender = next(
+            s
+            for s in (new_sender() for _ in range(100))
+            if client.instances_for(s)[0] == topology.rasa_b
+        )
         assert "10 korte vragen" in reply_text(
-            await client.send(sender, "ik wil me aanmelden", meta))
+            await client.send(sender, "ik wil me aanmelden", meta)
+        )
 
         await asyncio.to_thread(stack.stop, "rasa-b")
 

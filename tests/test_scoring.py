@@ -11,11 +11,11 @@ from actions.scoring import RUBRIC_PATH, load_rubric, motivation_points, score
 
 STRONG_MOTIVATION = {
     "nl": "Ik wil een echte job vinden in de IT, want ik zit al een jaar thuis en ik wil mijn "
-          "familie tonen dat ik het kan. Ik ben al van kleins af gefascineerd door computers.",
+    "familie tonen dat ik het kan. Ik ben al van kleins af gefascineerd door computers.",
     "fr": "Je veux trouver un vrai travail dans l'informatique, parce que je suis à la maison "
-          "depuis un an et je veux montrer à ma famille que je peux y arriver. J'adore les jeux.",
+    "depuis un an et je veux montrer à ma famille que je peux y arriver. J'adore les jeux.",
     "en": "I want a real job in tech because I've been stuck at home for a year and I want to "
-          "show my family I can do it. I have always loved computers and building things.",
+    "show my family I can do it. I have always loved computers and building things.",
 }
 
 
@@ -50,7 +50,11 @@ def test_rubric_file_has_the_weights_of_the_spec() -> None:
 def test_the_best_candidate_scores_the_maximum() -> None:
     result = score(answers())
     assert result.breakdown == {
-        "commitment": 35, "motivation": 25, "situation": 15, "registered": 10, "campus": 5,
+        "commitment": 35,
+        "motivation": 25,
+        "situation": 15,
+        "registered": 10,
+        "campus": 5,
         "completed": 10,
     }
     assert result.score == 100
@@ -130,17 +134,38 @@ def test_no_consent_is_never_qualified_and_never_stored() -> None:
 
 def test_the_threshold_decides_between_new_and_nurture() -> None:
     # student, not registered, other city, unsure, short motivation: 15 + 2 + 0 + 0 + 0 + 10
-    low = score(answers(situation="student", registered="no", campus="other",
-                        commitment="unsure", motivation="gewoon"))
+    low = score(
+        answers(
+            situation="student",
+            registered="no",
+            campus="other",
+            commitment="unsure",
+            motivation="gewoon",
+        )
+    )
     assert low.score == 27
     assert not low.qualified and low.status == "nurture"
     # the same with commitment yes: 35 + 2 + 10 = 47, still under 50
-    almost = score(answers(situation="student", registered="no", campus="other",
-                           commitment="yes", motivation="gewoon"))
+    almost = score(
+        answers(
+            situation="student",
+            registered="no",
+            campus="other",
+            commitment="yes",
+            motivation="gewoon",
+        )
+    )
     assert almost.score == 47 and not almost.qualified
     # a campus of ours brings it over the threshold: 52
-    enough = score(answers(situation="student", registered="no", campus="ghent",
-                           commitment="yes", motivation="gewoon"))
+    enough = score(
+        answers(
+            situation="student",
+            registered="no",
+            campus="ghent",
+            commitment="yes",
+            motivation="gewoon",
+        )
+    )
     assert enough.score == 52 and enough.qualified and enough.status == "new"
 
 

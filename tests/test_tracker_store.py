@@ -81,10 +81,14 @@ def postgres_tracker_url() -> Iterator[str]:
 
 
 def run_against(url: str, dialect: str) -> dict:
-    done = subprocess.run([str(RASA.parent / "python"), "-c", SCRIPT, url, dialect], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300,
-                          env={"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3",
-                               "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [str(RASA.parent / "python"), "-c", SCRIPT, url, dialect],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 

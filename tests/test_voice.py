@@ -49,12 +49,21 @@ SAMPLE_ANSWERS: dict[str, Any] = {
 SAMPLE_LINK = "https://t.me/passerelle_bot?start=sam"
 # What the booking actions pass to their responses (actions/booking.py), as a person sees it.
 SAMPLE_SESSION: dict[str, dict[str, str]] = {
-    "nl": {"when": "dinsdag 12 januari om 18:00", "place": "Campus Gent, Kortrijksesteenweg 1",
-           "directions": "Tram 1, halte Sint-Pieters."},
-    "fr": {"when": "mardi 12 janvier à 18h", "place": "Campus Liège, rue de la Gare 1",
-           "directions": "Bus 4, arrêt Guillemins."},
-    "en": {"when": "Tuesday 12 January at 6 pm", "place": "Campus Brussels, Rue Royale 1",
-           "directions": "Metro 1, stop Centrale."},
+    "nl": {
+        "when": "dinsdag 12 januari om 18:00",
+        "place": "Campus Gent, Kortrijksesteenweg 1",
+        "directions": "Tram 1, halte Sint-Pieters.",
+    },
+    "fr": {
+        "when": "mardi 12 janvier à 18h",
+        "place": "Campus Liège, rue de la Gare 1",
+        "directions": "Bus 4, arrêt Guillemins.",
+    },
+    "en": {
+        "when": "Tuesday 12 January at 6 pm",
+        "place": "Campus Brussels, Rue Royale 1",
+        "directions": "Metro 1, stop Centrale.",
+    },
 }
 
 NEXT_STEP_VERBS = {

@@ -79,13 +79,14 @@ def main(argv: list[str]) -> int:
         f1_per_lang[lang] = macro_f1(list(gold), list(pred))
         print(f"{lang}: n={len(gold)} accuracy={accuracy:.4f} macro_f1={f1_per_lang[lang]:.4f}")
     confusions = Counter(
-        (lang, g, p) for lang, pairs in by_lang.items() for g, p in pairs if g != p)
+        (lang, g, p) for lang, pairs in by_lang.items() for g, p in pairs if g != p
+    )
     if confusions:
         print("most frequent confusions (lang: gold -> predicted  count):")
         for (lang, gold, pred), count in confusions.most_common(25):
             print(f"  {lang}: {gold} -> {pred}  {count}")
     errors = [(c, p) for c, p in zip(cases, predictions, strict=True) if c["label"] != p]
-    for case, pred in errors[: int(os.environ.get('EVAL_SHOW_ERRORS', '40'))]:
+    for case, pred in errors[: int(os.environ.get("EVAL_SHOW_ERRORS", "40"))]:
         print(f"  x [{case['lang']}] {case['text']!r}: {case['label']} -> {pred}")
     print(f"macro_f1_min={min(f1_per_lang.values()):.4f}")
     return 0

@@ -21,8 +21,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TRAINING_INPUTS = ["config.yml", "domain", "nlu", "stories",
-                   "rasa_components/linear_intent_classifier.py"]
+TRAINING_INPUTS = [
+    "config.yml",
+    "domain",
+    "nlu",
+    "stories",
+    "rasa_components/linear_intent_classifier.py",
+]
 MODELS = ROOT / "models"
 KEEP_MODELS = 3
 
@@ -64,10 +69,24 @@ def train() -> Path:
         print(f"Training {target.name} (config, domain, NLU or stories changed)...", flush=True)
         started = time.monotonic()
         subprocess.run(
-            [str(rasa), "train", "--domain", "domain", "--data", "nlu", "stories",
-             "--config", "config.yml", "--out", "models",
-             "--fixed-model-name", target.name.removesuffix(".tar.gz")],
-            cwd=ROOT, check=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+            [
+                str(rasa),
+                "train",
+                "--domain",
+                "domain",
+                "--data",
+                "nlu",
+                "stories",
+                "--config",
+                "config.yml",
+                "--out",
+                "models",
+                "--fixed-model-name",
+                target.name.removesuffix(".tar.gz"),
+            ],
+            cwd=ROOT,
+            check=True,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
         )
         print(f"Trained in {time.monotonic() - started:.0f} s: {target}", flush=True)
         _prune_old_models(keep=target)

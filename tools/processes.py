@@ -25,9 +25,22 @@ def free_port() -> int:
 def rasa_run_argv(rasa: Path, model: Path, port: int, auth_token: str) -> list[str]:
     """`rasa run` on loopback with the HTTP API, our endpoints and credentials."""
     # `--auth-token=...`: a token may start with "-", which argparse would take for an option
-    return [str(rasa), "run", "--enable-api", f"--auth-token={auth_token}",
-            "-m", str(model), "--endpoints", "endpoints.yml",
-            "--credentials", "credentials.yml", "-i", "127.0.0.1", "-p", str(port)]
+    return [
+        str(rasa),
+        "run",
+        "--enable-api",
+        f"--auth-token={auth_token}",
+        "-m",
+        str(model),
+        "--endpoints",
+        "endpoints.yml",
+        "--credentials",
+        "credentials.yml",
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(port),
+    ]
 
 
 def wait_for_http(url: str, timeout: float, process: subprocess.Popen | None = None) -> None:

@@ -1,8 +1,8 @@
 """Throwaway databases on the local PostgreSQL server, for the tests and the bench.
 
-    create_databases("passerelle_x")   # psycopg.OperationalError when the server is unreachable
-    ...
-    drop_databases("passerelle_x")     # even with connections still open to it
+create_databases("passerelle_x")   # psycopg.OperationalError when the server is unreachable
+...
+drop_databases("passerelle_x")     # even with connections still open to it
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ def create_databases(*names: str) -> None:
 def drop_databases(*names: str) -> None:
     with _admin() as admin:
         for name in names:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                          .format(sql.Identifier(name)))
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 def _admin() -> psycopg.Connection:

@@ -27,6 +27,7 @@ from passerelle_settings import Language, LeadStatus
 bearer = HTTPBearer(auto_error=False, description="An API token from the Account page")
 router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(bearer)])
 
+
 class Lead(BaseModel):
     id: int
     first_name: str | None

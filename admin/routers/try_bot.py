@@ -1,4 +1,4 @@
-""""Try the bot": staff chat with the same Rasa stack in a chosen language, without Telegram.
+""" "Try the bot": staff chat with the same Rasa stack in a chosen language, without Telegram.
 
 Starting a chat makes a new conversation (`try-<random>`), makes the language explicit with
 the same payload as the bot's language buttons, then greets, so the answers come in that

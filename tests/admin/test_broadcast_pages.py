@@ -19,9 +19,7 @@ def seed() -> None:
         save_lead(
             lead_input(f"tg-{900 + n}", telegram_user_id=900 + n, language=language, campus=campus)
         )
-    save_lead(
-        lead_input("tg-999", consent=False, contact=None, contact_kind=None, campus="ghent")
-    )
+    save_lead(lead_input("tg-999", consent=False, contact=None, contact_kind=None, campus="ghent"))
 
 
 def form(token: str, **changes: str) -> dict[str, str]:

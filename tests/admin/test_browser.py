@@ -419,9 +419,16 @@ def test_work_a_lead_and_the_conflicting_edit(
     page.click("#reply-form button")
     expect(page.locator(".flash-ok")).to_contain_text("Reply queued")
     sender = subprocess.run(
-        [str(PY), "-m", "bot.outbox", "--send-due"], cwd=ROOT, capture_output=True, text=True,
-        env={**dashboard.stack.env, "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
-             "TELEGRAM_API_BASE_URL": f"{dashboard.telegram_url}/bot"})
+        [str(PY), "-m", "bot.outbox", "--send-due"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={
+            **dashboard.stack.env,
+            "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
+            "TELEGRAM_API_BASE_URL": f"{dashboard.telegram_url}/bot",
+        },
+    )
     assert "sent=1" in sender.stdout, sender.stderr
     sent = dashboard.telegram_messages(conversation.chat_id)[before:]
     assert [m["text"] for m in sent] == ["Hoi Lotte! Ik ben Sarah van de school. Tot maandag!"]
@@ -500,8 +507,11 @@ def test_review_inbox_from_the_keyboard(
     """Messages the bot does not get, sent through Rasa, are in the inbox, grouped and masked;
     staff label them without the mouse."""
     for number, phone in enumerate(("0470 11 22 33", "+32 470 99 88 77")):
-        dashboard.stack.send(f"tg-81000{number}", f"blorp zigzag {phone} wup",
-                             {"language_code": "fr", "channel": "telegram"})
+        dashboard.stack.send(
+            f"tg-81000{number}",
+            f"blorp zigzag {phone} wup",
+            {"language_code": "fr", "channel": "telegram"},
+        )
     page = context.new_page()
     dialogs = watch_for_script_injection(page)
     log_in(page, STAFF)
@@ -554,7 +564,8 @@ def test_try_the_bot_in_french_then_log_out(context: BrowserContext, screenshots
     expect(answer).to_contain_text("gratuit")
     # A button works like on Telegram: its title is shown, its payload (/start_check) sent.
     page.locator("#chat-log .msg-bot").last.get_by_role(
-        "button", name="Faire le questionnaire").click()
+        "button", name="Faire le questionnaire"
+    ).click()
     expect(page.locator("#chat-log .msg-user").last).to_have_text("Faire le questionnaire")
     expect(page.locator("#chat-log")).to_contain_text("10 petites questions")
     page.screenshot(path=str(screenshots / "try-the-bot.png"), full_page=True)

@@ -33,9 +33,14 @@ def test_queue_puts_handoffs_first_then_new_leads_by_score(admin_client: TestCli
     nurture = save_lead(
         lead_input("tg-3", first_name="Later", score=30, qualified=False, status="nurture")
     ).lead_id
-    handoff = request_handoff("tg-4", language="nl", campaign=None,
-                                         first_name="Help", contact="help@example.org",
-                                         contact_kind="email").lead_id
+    handoff = request_handoff(
+        "tg-4",
+        language="nl",
+        campaign=None,
+        first_name="Help",
+        contact="help@example.org",
+        contact_kind="email",
+    ).lead_id
     html = admin_client.get("/leads").text
     assert lead_ids_in(html) == [handoff, high, low, nurture]
     assert "wants a person" in html
@@ -45,13 +50,26 @@ def test_queue_puts_handoffs_first_then_new_leads_by_score(admin_client: TestCli
 
 def test_queue_filters_search_and_pagination(admin_client: TestClient) -> None:
     save_lead(lead_input("tg-1", first_name="Amina", campus="brussels", language="fr"))
-    save_lead(lead_input("tg-2", first_name="Lotte", campus="ghent", language="nl",
-                                    contact="lotte@example.org"))
-    save_lead(lead_input("tg-3", first_name="Jamal", campus="ghent", language="fr",
-                                    campaign="gent-lan-7f3k"))
+    save_lead(
+        lead_input(
+            "tg-2", first_name="Lotte", campus="ghent", language="nl", contact="lotte@example.org"
+        )
+    )
+    save_lead(
+        lead_input(
+            "tg-3", first_name="Jamal", campus="ghent", language="fr", campaign="gent-lan-7f3k"
+        )
+    )
     for number in range(30):
-        save_lead(lead_input(f"tg-x{number}", first_name=f"Many{number}",
-                                        campus="liege", language="en", score=10 + number))
+        save_lead(
+            lead_input(
+                f"tg-x{number}",
+                first_name=f"Many{number}",
+                campus="liege",
+                language="en",
+                score=10 + number,
+            )
+        )
 
     def names(**params: str) -> list[str]:
         html = admin_client.get("/leads", params=params).text
@@ -78,11 +96,15 @@ def test_status_change_and_the_conflicting_second_save(
     lead_id = save_lead(lead_input("tg-1")).lead_id
     seen = get_lead(lead_id).version
     # Both colleagues open the lead at the same version; the admin saves first.
-    first = admin_client.post(f"/leads/{lead_id}/status", data={
-        "status": "contacted", "version": seen, "csrf_token": admin_client.csrf})
+    first = admin_client.post(
+        f"/leads/{lead_id}/status",
+        data={"status": "contacted", "version": seen, "csrf_token": admin_client.csrf},
+    )
     assert first.status_code == 303
-    second = staff_client.post(f"/leads/{lead_id}/status", data={
-        "status": "not_suitable", "version": seen, "csrf_token": staff_client.csrf})
+    second = staff_client.post(
+        f"/leads/{lead_id}/status",
+        data={"status": "not_suitable", "version": seen, "csrf_token": staff_client.csrf},
+    )
     assert second.status_code == 409
     assert f"changed by {accounts['admin'].email} meanwhile" in second.text
     assert "Reload" in second.text
@@ -97,16 +119,34 @@ def test_status_change_and_the_conflicting_second_save(
 def test_notes_claim_assign_and_audit(admin_client: TestClient, accounts) -> None:
     lead_id = save_lead(lead_input("tg-1")).lead_id
     token = admin_client.csrf
-    assert admin_client.post(f"/leads/{lead_id}/notes", data={
-        "text": "Called, will come to the info session", "csrf_token": token}).status_code == 303
+    assert (
+        admin_client.post(
+            f"/leads/{lead_id}/notes",
+            data={"text": "Called, will come to the info session", "csrf_token": token},
+        ).status_code
+        == 303
+    )
     version = get_lead(lead_id).version
-    assert admin_client.post(f"/leads/{lead_id}/assign", data={
-        "assignee": "me", "version": version, "csrf_token": token}).status_code == 303
+    assert (
+        admin_client.post(
+            f"/leads/{lead_id}/assign",
+            data={"assignee": "me", "version": version, "csrf_token": token},
+        ).status_code
+        == 303
+    )
     lead = get_lead(lead_id)
     assert lead.assigned_to == accounts["admin"].id
-    assert admin_client.post(f"/leads/{lead_id}/assign", data={
-        "assignee": str(accounts["staff"].id), "version": lead.version,
-        "csrf_token": token}).status_code == 303
+    assert (
+        admin_client.post(
+            f"/leads/{lead_id}/assign",
+            data={
+                "assignee": str(accounts["staff"].id),
+                "version": lead.version,
+                "csrf_token": token,
+            },
+        ).status_code
+        == 303
+    )
     lead = get_lead(lead_id)
     assert lead.assigned_to == accounts["staff"].id
     assert [n.text for n in lead.notes] == ["Called, will come to the info session"]
@@ -126,8 +166,9 @@ def test_replies_need_a_telegram_token(admin_client: TestClient) -> None:
     lead_id = save_lead(lead_input("tg-1")).lead_id
     page = admin_client.get(f"/leads/{lead_id}").text
     assert "TELEGRAM_BOT_TOKEN" in page and 'id="reply-form"' not in page
-    response = admin_client.post(f"/leads/{lead_id}/reply", data={
-        "text": "Hoi!", "csrf_token": admin_client.csrf})
+    response = admin_client.post(
+        f"/leads/{lead_id}/reply", data={"text": "Hoi!", "csrf_token": admin_client.csrf}
+    )
     assert response.status_code == 200 and "TELEGRAM_BOT_TOKEN" in response.text
 
 
@@ -136,20 +177,27 @@ def test_erase_needs_the_typed_confirmation(admin_client: TestClient) -> None:
     token = admin_client.csrf
     kept = admin_client.post(f"/leads/{lead_id}/erase", data={"confirm": "", "csrf_token": token})
     assert kept.status_code == 303 and get_lead(lead_id) is not None
-    gone = admin_client.post(f"/leads/{lead_id}/erase", data={
-        "confirm": "ERASE", "csrf_token": token})
+    gone = admin_client.post(
+        f"/leads/{lead_id}/erase", data={"confirm": "ERASE", "csrf_token": token}
+    )
     assert gone.status_code == 303 and gone.headers["location"] == "/leads"
     assert get_lead(lead_id) is None
-    assert [a.message for a in list_audit(target=f"lead {lead_id}")] == [
-        f"lead {lead_id} erased"]
+    assert [a.message for a in list_audit(target=f"lead {lead_id}")] == [f"lead {lead_id} erased"]
     assert admin_client.get(f"/leads/{lead_id}").status_code == 404
 
 
 def test_campaign_create_edit_deactivate_and_qr_codes(admin_client: TestClient) -> None:
     token = admin_client.csrf
-    created = admin_client.post("/campaigns", data={
-        "name": "LAN party", "kind": "tournament", "location": "Gent", "notes": "",
-        "csrf_token": token})
+    created = admin_client.post(
+        "/campaigns",
+        data={
+            "name": "LAN party",
+            "kind": "tournament",
+            "location": "Gent",
+            "notes": "",
+            "csrf_token": token,
+        },
+    )
     assert created.status_code == 303
     campaign_id = int(created.headers["location"].rsplit("/", 1)[1])
     campaign = get_campaign(campaign_id)
@@ -167,14 +215,32 @@ def test_campaign_create_edit_deactivate_and_qr_codes(admin_client: TestClient) 
     svg = admin_client.get(f"/campaigns/{campaign_id}/qr.svg").text
     assert svg.startswith("<?xml") and ">LAN party</text>" in svg
 
-    assert admin_client.post(f"/campaigns/{campaign_id}", data={
-        "name": "LAN party Gent", "kind": "event", "location": "Gent", "notes": "March",
-        "csrf_token": token}).status_code == 303
-    assert admin_client.post(f"/campaigns/{campaign_id}/active", data={
-        "active": "0", "csrf_token": token}).status_code == 303
+    assert (
+        admin_client.post(
+            f"/campaigns/{campaign_id}",
+            data={
+                "name": "LAN party Gent",
+                "kind": "event",
+                "location": "Gent",
+                "notes": "March",
+                "csrf_token": token,
+            },
+        ).status_code
+        == 303
+    )
+    assert (
+        admin_client.post(
+            f"/campaigns/{campaign_id}/active", data={"active": "0", "csrf_token": token}
+        ).status_code
+        == 303
+    )
     changed = get_campaign(campaign_id)
     assert (changed.name, changed.kind, changed.active, changed.code) == (
-        "LAN party Gent", "event", False, campaign.code)
+        "LAN party Gent",
+        "event",
+        False,
+        campaign.code,
+    )
     assert "inactive" in admin_client.get("/campaigns").text
 
 
@@ -182,8 +248,7 @@ def test_funnel_table_and_chart(admin_client: TestClient) -> None:
     for number in range(4):
         sender = f"tg-{number}"
         for kind in ("started", "asked_question", "check_started")[: number % 3 + 1]:
-            record_funnel_event(kind, sender_id=sender, language="fr",
-                                           campaign="gent-lan-7f3k")
+            record_funnel_event(kind, sender_id=sender, language="fr", campaign="gent-lan-7f3k")
     record_funnel_event("started", sender_id="tg-9", language="nl")
     html = admin_client.get("/funnel").text
     assert '<svg class="chart"' in html
@@ -191,11 +256,15 @@ def test_funnel_table_and_chart(admin_client: TestClient) -> None:
     assert re.search(r'data-step="started">5<', all_row)
     assert re.search(r'data-step="asked_question">2<span class="rate"[^>]*>40%', all_row)
     french = admin_client.get("/funnel", params={"language": "fr"}).text
-    assert re.search(r'data-step="started">4<',
-                     re.search(r'<tr class="dim-all">(.*?)</tr>', french, re.S).group(1))
+    assert re.search(
+        r'data-step="started">4<',
+        re.search(r'<tr class="dim-all">(.*?)</tr>', french, re.S).group(1),
+    )
     yesterday = (datetime.now(UTC) - timedelta(days=1)).date()
-    empty = admin_client.get("/funnel", params={"date_from": str(yesterday - timedelta(days=5)),
-                                                 "date_to": str(yesterday)}).text
+    empty = admin_client.get(
+        "/funnel",
+        params={"date_from": str(yesterday - timedelta(days=5)), "date_to": str(yesterday)},
+    ).text
     assert re.search(r'data-step="started">0<', empty)
 
 
@@ -204,19 +273,26 @@ def test_api_lists_reads_and_changes_leads_with_a_version(
 ) -> None:
     lead_id = save_lead(lead_input("tg-1", first_name="Amina")).lead_id
     create_campaign("Poster", "poster", "Gent")
-    token = admin_client.post("/account/tokens", data={
-        "name": "CRM", "csrf_token": admin_client.csrf})
+    token = admin_client.post(
+        "/account/tokens", data={"name": "CRM", "csrf_token": admin_client.csrf}
+    )
     plaintext = re.search(r'id="new-token">([^<]+)<', token.text).group(1)
     api = {"authorization": f"Bearer {plaintext}"}
     listed = admin_client.get("/api/leads", params={"campus": "brussels"}, headers=api).json()
     assert listed["total"] == 1 and listed["items"][0]["first_name"] == "Amina"
     detail = admin_client.get(f"/api/leads/{lead_id}", headers=api).json()
     assert detail["motivation"] and detail["score_breakdown"]["commitment"] == 35
-    changed = admin_client.post(f"/api/leads/{lead_id}/status", headers=api,
-                                json={"status": "contacted", "version": detail["version"]})
+    changed = admin_client.post(
+        f"/api/leads/{lead_id}/status",
+        headers=api,
+        json={"status": "contacted", "version": detail["version"]},
+    )
     assert changed.status_code == 200 and changed.json()["status"] == "contacted"
-    stale = admin_client.post(f"/api/leads/{lead_id}/status", headers=api,
-                              json={"status": "enrolled", "version": detail["version"]})
+    stale = admin_client.post(
+        f"/api/leads/{lead_id}/status",
+        headers=api,
+        json={"status": "enrolled", "version": detail["version"]},
+    )
     assert stale.status_code == 409
     assert stale.json()["changed_by"] == accounts["admin"].email
     campaigns = admin_client.get("/api/campaigns", headers=api).json()
@@ -233,26 +309,55 @@ def test_account_page_revokes_tokens_and_changes_the_password(
     token = admin_client.csrf
     admin_client.post("/account/tokens", data={"name": "old", "csrf_token": token})
     [created] = list_api_tokens(accounts["admin"].id)
-    assert admin_client.post(f"/account/tokens/{created.id}/revoke",
-                             data={"csrf_token": token}).status_code == 303
+    assert (
+        admin_client.post(
+            f"/account/tokens/{created.id}/revoke", data={"csrf_token": token}
+        ).status_code
+        == 303
+    )
     assert list_api_tokens(accounts["admin"].id)[0].revoked_at is not None
-    weak = admin_client.post("/account/password", data={
-        "current": accounts["admin"].password, "new": "short", "repeat": "short",
-        "csrf_token": token})
+    weak = admin_client.post(
+        "/account/password",
+        data={
+            "current": accounts["admin"].password,
+            "new": "short",
+            "repeat": "short",
+            "csrf_token": token,
+        },
+    )
     assert weak.status_code == 400 and "too weak" in weak.text
-    changed = admin_client.post("/account/password", data={
-        "current": accounts["admin"].password, "new": "a-new-long-password",
-        "repeat": "a-new-long-password", "csrf_token": token})
+    changed = admin_client.post(
+        "/account/password",
+        data={
+            "current": accounts["admin"].password,
+            "new": "a-new-long-password",
+            "repeat": "a-new-long-password",
+            "csrf_token": token,
+        },
+    )
     assert changed.status_code == 303
     assert admin_client.get("/account").status_code == 200  # this session goes on
 
 
 def test_cli_creates_users_and_refuses_weak_or_duplicate_ones(dashboard_db, capsys) -> None:
-    assert admin_cli(["create-user", "--email", "New@Example.org", "--password",
-                      "long-enough-1", "--role", "staff"]) == 0
+    assert (
+        admin_cli(
+            [
+                "create-user",
+                "--email",
+                "New@Example.org",
+                "--password",
+                "long-enough-1",
+                "--role",
+                "staff",
+            ]
+        )
+        == 0
+    )
     assert "created staff new@example.org" in capsys.readouterr().out
-    assert admin_cli(["create-user", "--email", "new@example.org", "--password",
-                      "long-enough-2"]) == 1
+    assert (
+        admin_cli(["create-user", "--email", "new@example.org", "--password", "long-enough-2"]) == 1
+    )
     assert admin_cli(["create-user", "--email", "weak@example.org", "--password", "123"]) == 1
     assert "too weak" in capsys.readouterr().err
     assert admin_cli(["deactivate-user", "--email", "new@example.org"]) == 0

@@ -25,8 +25,11 @@ from leads.migrate import upgrade
 from tests.fake_telegram import FakeTelegram
 
 KNOWN_CAMPAIGNS = {"gent-lan-7f3k", "brussel-poster-2b9x"}
-GREETINGS = {"nl": "Hoi! Waarmee kan ik je helpen?", "fr": "Salut ! Je peux t'aider ?",
-             "en": "Hi! How can I help?"}
+GREETINGS = {
+    "nl": "Hoi! Waarmee kan ik je helpen?",
+    "fr": "Salut ! Je peux t'aider ?",
+    "en": "Hi! How can I help?",
+}
 
 
 def free_port() -> int:
@@ -141,28 +144,38 @@ def erased() -> list[str]:
 @pytest.fixture
 def bot_settings(telegram: FakeTelegram, fake_rasa: FakeRasa) -> Settings:
     return Settings(
-        telegram_token=telegram.token, api_base_url=telegram.base_url,
-        rasa_urls=[fake_rasa.url], rasa_timeout=5, slow_notice_after=2,
-        reply_interval=0.05, typing_delay=0.2, poll_timeout=1, retry_max_delay=0.5,
-        staff_chat_id=-100200300, dashboard_url="http://dash.example",
+        telegram_token=telegram.token,
+        api_base_url=telegram.base_url,
+        rasa_urls=[fake_rasa.url],
+        rasa_timeout=5,
+        slow_notice_after=2,
+        reply_interval=0.05,
+        typing_delay=0.2,
+        poll_timeout=1,
+        retry_max_delay=0.5,
+        staff_chat_id=-100200300,
+        dashboard_url="http://dash.example",
     )
 
 
 @pytest.fixture
 def start_bot(erased: list[str]) -> Callable[..., Any]:
     """`async with start_bot(settings, **changes) as bot:` — the bot on the fake servers."""
+
     def start(settings: Settings, **changes: Any) -> Any:
         return running(
             replace(settings, **changes),
             erase_tracker=lambda sender: erased.append(sender) or 1,
             campaign_lookup=lambda code: code in KNOWN_CAMPAIGNS,
         )
+
     return start
 
 
 @pytest.fixture
-async def bot(start_bot: Callable[..., Any], bot_settings: Settings,
-              telegram: FakeTelegram) -> AsyncIterator[PasserelleBot]:
+async def bot(
+    start_bot: Callable[..., Any], bot_settings: Settings, telegram: FakeTelegram
+) -> AsyncIterator[PasserelleBot]:
     telegram.group_chat(-100200300, "Admissions")
     async with start_bot(bot_settings) as passerelle:
         yield passerelle

@@ -19,21 +19,29 @@ from passerelle_settings import LANGUAGES
 
 
 def test_commands_map_to_the_contract_payloads() -> None:
-    assert COMMAND_PAYLOADS == {"start": "/greet", "help": "/help", "privacy": "/privacy",
-                                "forget": "/forget_me", "stop": "/stop",
-                                "unsubscribe": "/stop_messages"}
+    assert COMMAND_PAYLOADS == {
+        "start": "/greet",
+        "help": "/help",
+        "privacy": "/privacy",
+        "forget": "/forget_me",
+        "stop": "/stop",
+        "unsubscribe": "/stop_messages",
+    }
 
 
-@pytest.mark.parametrize(("args", "known", "campaign"), [
-    (["gent-lan-7f3k"], True, "gent-lan-7f3k"),
-    (["gent-lan-0000"], False, "unknown: gent-lan-0000"),
-    (["gent-lan-0000"], None, "gent-lan-0000"),
-    (["<script>x</script>"], None, "unknown: scriptxscript"),
-    (["a" * 80], True, "unknown: " + "a" * 64),
-    (["two", "words"], None, "unknown: twowords"),
-    (["!!!"], None, "unknown: ?"),
-    ([], None, None),
-])
+@pytest.mark.parametrize(
+    ("args", "known", "campaign"),
+    [
+        (["gent-lan-7f3k"], True, "gent-lan-7f3k"),
+        (["gent-lan-0000"], False, "unknown: gent-lan-0000"),
+        (["gent-lan-0000"], None, "gent-lan-0000"),
+        (["<script>x</script>"], None, "unknown: scriptxscript"),
+        (["a" * 80], True, "unknown: " + "a" * 64),
+        (["two", "words"], None, "unknown: twowords"),
+        (["!!!"], None, "unknown: ?"),
+        ([], None, None),
+    ],
+)
 def test_campaign_from_start(args: list[str], known: bool | None, campaign: str | None) -> None:
     assert campaign_from_start(args, known) == campaign
 
@@ -49,8 +57,10 @@ def test_language_buttons_send_change_language_payloads() -> None:
     [row] = keyboard.inline_keyboard
     assert [b.text for b in row] == ["Nederlands", "Français", "English"]
     assert [b.callback_data for b in row] == [
-        '/change_language{"language":"nl"}', '/change_language{"language":"fr"}',
-        '/change_language{"language":"en"}']
+        '/change_language{"language":"nl"}',
+        '/change_language{"language":"fr"}',
+        '/change_language{"language":"en"}',
+    ]
     assert [chosen_language(b.callback_data) for b in row] == ["nl", "fr", "en"]
     assert chosen_language(language_payload("de")) is None
     assert chosen_language("/change_language{oops") is None

@@ -25,26 +25,32 @@ from tests.telegram_chat import TelegramChat
 pytestmark = pytest.mark.timeout(180)
 
 STAFF_CHAT = -100999
-FAQ_QUESTION = {"nl": "Hoe lang duurt de opleiding?",
-                "fr": "Combien de temps dure la formation ?",
-                "en": "How long does the training last?"}
-DOUBT = {"nl": "Ik heb geen diploma, is dat een probleem?",
-         "fr": "Je n'ai pas de diplôme, c'est un problème ?",
-         "en": "I don't have a diploma, is that a problem?"}
-HANDOFF = {"nl": "Kan ik met iemand van het team praten?",
-           "fr": "Je peux parler à quelqu'un de l'équipe ?",
-           "en": "Can I talk to someone from the team?"}
+FAQ_QUESTION = {
+    "nl": "Hoe lang duurt de opleiding?",
+    "fr": "Combien de temps dure la formation ?",
+    "en": "How long does the training last?",
+}
+DOUBT = {
+    "nl": "Ik heb geen diploma, is dat een probleem?",
+    "fr": "Je n'ai pas de diplôme, c'est un problème ?",
+    "en": "I don't have a diploma, is that a problem?",
+}
+HANDOFF = {
+    "nl": "Kan ik met iemand van het team praten?",
+    "fr": "Je peux parler à quelqu'un de l'équipe ?",
+    "en": "Can I talk to someone from the team?",
+}
 YES = {"nl": "ja", "fr": "oui", "en": "yes"}
 TYPED_ANSWERS = {
     "first_name": {"nl": "Sam", "fr": "Sam", "en": "Sam"},
     "age": {"nl": "19", "fr": "j'ai 19 ans", "en": "I'm 19"},
     "motivation": {
         "nl": "Ik wil leren programmeren omdat ik graag met computers bezig ben en echt "
-              "werk wil vinden",
+        "werk wil vinden",
         "fr": "Je veux apprendre à coder parce que j'adore l'informatique et je veux "
-              "trouver un vrai travail",
+        "trouver un vrai travail",
         "en": "I want to learn to code because I love computers and I really want to find "
-              "a proper job",
+        "a proper job",
     },
 }
 
@@ -89,7 +95,8 @@ async def assert_staff_told(chat: Conversation, kind: str, lead_id: int) -> None
     """The admissions chat got one line with the dashboard link, and none of the answers."""
     link = f"http://dash.example/leads/{lead_id}"
     told = await chat.telegram.wait_for(
-        lambda: [m for m in chat.telegram.messages_to(STAFF_CHAT) if link in m.text])
+        lambda: [m for m in chat.telegram.messages_to(STAFF_CHAT) if link in m.text]
+    )
     assert len(told) == 1, [m.text for m in told]
     assert "Sam" not in told[0].text and "@example.org" not in told[0].text
     assert ("talk to a person" in told[0].text) == (kind == "handoff")
@@ -104,23 +111,30 @@ def new_campaign(language: str) -> str:
 
 
 @pytest.fixture
-async def e2e(stack, telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
-              ) -> AsyncIterator[tuple[PasserelleBot, FakeTelegram]]:
+async def e2e(
+    stack, telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[PasserelleBot, FakeTelegram]]:
     monkeypatch.setenv("DATABASE_URL", stack.database_url)
     monkeypatch.setenv("TRACKER_DATABASE_URL", stack.tracker_url)
     telegram.group_chat(STAFF_CHAT, "Admissions")
     settings = Settings(
-        telegram_token=telegram.token, api_base_url=telegram.base_url,
-        rasa_urls=[stack.rasa_url], action_server_url=stack.action_url, rasa_timeout=30,
-        slow_notice_after=15, reply_interval=0.05, poll_timeout=1, retry_max_delay=2,
-        staff_chat_id=STAFF_CHAT, dashboard_url="http://dash.example",
+        telegram_token=telegram.token,
+        api_base_url=telegram.base_url,
+        rasa_urls=[stack.rasa_url],
+        action_server_url=stack.action_url,
+        rasa_timeout=30,
+        slow_notice_after=15,
+        reply_interval=0.05,
+        poll_timeout=1,
+        retry_max_delay=2,
+        staff_chat_id=STAFF_CHAT,
+        dashboard_url="http://dash.example",
     )
     async with running(settings) as bot:  # the real campaign lookup and tracker eraser
         yield bot, telegram
 
 
-def conversation(e2e: tuple[PasserelleBot, FakeTelegram], stack, language: str
-                 ) -> Conversation:
+def conversation(e2e: tuple[PasserelleBot, FakeTelegram], stack, language: str) -> Conversation:
     bot, telegram = e2e
     return Conversation(bot, telegram, stack, 700_000_000 + secrets.randbelow(10**8), language)
 
@@ -164,13 +178,11 @@ async def test_a_doubt_is_answered_and_offers_the_check(e2e, stack, language) ->
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-async def test_full_check_ends_in_an_exported_lead_with_the_campaign(
-        e2e, stack, language) -> None:
+async def test_full_check_ends_in_an_exported_lead_with_the_campaign(e2e, stack, language) -> None:
     chat = conversation(e2e, stack, language)
     code = await asyncio.to_thread(new_campaign, language)
     greeting = await chat.say(f"/start {code}")
-    [start_check] = [b for m in greeting for b in m.buttons
-                     if b["callback_data"] == "/start_check"]
+    [start_check] = [b for m in greeting for b in m.buttons if b["callback_data"] == "/start_check"]
     await chat.press(chat.last_with_buttons(), start_check)
     await chat.answer_form()
     assert language_of(chat.messages[-1:]) == language
@@ -217,7 +229,8 @@ async def test_forget_erases_the_lead_and_the_conversation(e2e, stack, language)
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_sticker_and_voice_get_a_friendly_answer_and_nothing_is_stored(
-        e2e, stack, language) -> None:
+    e2e, stack, language
+) -> None:
     chat = conversation(e2e, stack, language)
     await chat.say("/start")
     events_before = len((await chat.tracker())["events"])

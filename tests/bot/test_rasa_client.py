@@ -12,8 +12,7 @@ from tests.bot.conftest import FakeRasa, free_port
 pytestmark = pytest.mark.timeout(30)
 
 
-async def test_send_posts_to_the_rest_channel_and_returns_the_messages(
-        fake_rasa: FakeRasa) -> None:
+async def test_send_posts_to_the_rest_channel_and_returns_the_messages(fake_rasa: FakeRasa) -> None:
     async with RasaClient(fake_rasa.url) as client:
         replies = await client.send("tg-1", "hallo", {"language_code": "fr", "channel": "cli"})
     assert replies == [{"recipient_id": "tg-1", "text": "Salut ! Je peux t'aider ?"}]
@@ -41,12 +40,10 @@ async def test_a_sender_sticks_to_one_instance_and_senders_spread_over_all() -> 
             await instance.down()
 
 
-async def test_fail_over_to_the_next_instance_when_one_is_unreachable(
-        fake_rasa: FakeRasa) -> None:
+async def test_fail_over_to_the_next_instance_when_one_is_unreachable(fake_rasa: FakeRasa) -> None:
     dead = f"http://127.0.0.1:{free_port()}"
     async with RasaClient([dead, fake_rasa.url]) as client:
-        senders = [s for s in (f"tg-{n}" for n in range(20))
-                   if client.instances_for(s)[0] == dead]
+        senders = [s for s in (f"tg-{n}" for n in range(20)) if client.instances_for(s)[0] == dead]
         assert senders
         for sender in senders:
             assert await client.send(sender, "hoi", {})

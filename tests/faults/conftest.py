@@ -62,13 +62,18 @@ class FaultStack:
 
         with session_scope(self.direct_database_url) as session:
             rows = session.scalars(select(Lead).where(Lead.sender_id == sender_id)).all()
-            return [{column.name: getattr(row, column.key)
-                     for column in Lead.__mapper__.columns} for row in rows]
+            return [
+                {column.name: getattr(row, column.key) for column in Lead.__mapper__.columns}
+                for row in rows
+            ]
 
     def spooled(self) -> list[str]:
         path = self.stack.workdir / "spool" / "leads.jsonl"
-        return [line for line in path.read_text().splitlines() if line.strip()] \
-            if path.exists() else []
+        return (
+            [line for line in path.read_text().splitlines() if line.strip()]
+            if path.exists()
+            else []
+        )
 
 
 def _fresh_database(name: str) -> None:
@@ -88,7 +93,8 @@ def postgresql_fault_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator
     proxy = TcpProxy(free_port(), (PG_HOST, PG_PORT))
     proxy.start()
     stack = Stack(
-        workdir=tmp_path_factory.mktemp("pg-stack"), model=trained_model(),
+        workdir=tmp_path_factory.mktemp("pg-stack"),
+        model=trained_model(),
         database_url=f"postgresql+psycopg://postgres@{PG_HOST}:{proxy.port}/{database}",
         tracker_url=f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{database}",  # Rasa: psycopg2
     )
@@ -130,18 +136,26 @@ async def bot_on(fault_stack: FaultStack, telegram: FakeTelegram) -> AsyncIterat
     """The real bot on the fake Telegram server, talking to the fault stack's Rasa."""
     stack = fault_stack.stack
     settings = Settings(
-        telegram_token=telegram.token, api_base_url=telegram.base_url,
-        rasa_urls=[stack.rasa_url], action_server_url=stack.action_url, rasa_timeout=60,
-        slow_notice_after=20, reply_interval=0.05, poll_timeout=1, retry_max_delay=2,
+        telegram_token=telegram.token,
+        api_base_url=telegram.base_url,
+        rasa_urls=[stack.rasa_url],
+        action_server_url=stack.action_url,
+        rasa_timeout=60,
+        slow_notice_after=20,
+        reply_interval=0.05,
+        poll_timeout=1,
+        retry_max_delay=2,
     )
-    async with running(settings, erase_tracker=lambda sender: 0,
-                       campaign_lookup=lambda code: False) as passerelle:
+    async with running(
+        settings, erase_tracker=lambda sender: 0, campaign_lookup=lambda code: False
+    ) as passerelle:
         yield passerelle
 
 
 @pytest.fixture
-async def stack_bot(fault_stack: FaultStack, telegram: FakeTelegram,
-                    monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[PasserelleBot]:
+async def stack_bot(
+    fault_stack: FaultStack, telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[PasserelleBot]:
     monkeypatch.setenv("DATABASE_URL", fault_stack.direct_database_url)
     async with bot_on(fault_stack, telegram) as passerelle:
         yield passerelle
@@ -150,19 +164,20 @@ async def stack_bot(fault_stack: FaultStack, telegram: FakeTelegram,
 class Chat(TelegramChat):
     """A chat whose replies may be held through a fault: waits for quiet."""
 
-    async def say(self, text: str, timeout: float = 90, quiet: float = 0.4
-                  ) -> list[SentMessage]:
+    async def say(self, text: str, timeout: float = 90, quiet: float = 0.4) -> list[SentMessage]:
         return await super().say(text, timeout, quiet)
 
-    async def settle(self, before: int, timeout: float = 90, quiet: float = 0.4
-                     ) -> list[SentMessage]:
+    async def settle(
+        self, before: int, timeout: float = 90, quiet: float = 0.4
+    ) -> list[SentMessage]:
         return await super().settle(before, timeout, quiet)
 
 
 @pytest.fixture
 def new_chat(stack_bot: PasserelleBot, telegram: FakeTelegram, fault_stack: FaultStack):  # noqa: ANN201
     def make(language: str) -> Chat:
-        return Chat(stack_bot, telegram, fault_stack.stack,
-                    900_000_000 + secrets.randbelow(10**8), language)
-    return make
+        return Chat(
+            stack_bot, telegram, fault_stack.stack, 900_000_000 + secrets.randbelow(10**8), language
+        )
 
+    return make

@@ -46,14 +46,18 @@ def echo(sender: str, text: str, metadata: dict) -> list[dict]:
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
 async def test_a_flood_of_100_in_a_second_gets_one_note_and_service_goes_on(
-        mode: str, start_bot, bot_settings: Settings, telegram: FakeTelegram,
-        fake_rasa: FakeRasa, caplog: pytest.LogCaptureFixture) -> None:
+    mode: str,
+    start_bot,
+    bot_settings: Settings,
+    telegram: FakeTelegram,
+    fake_rasa: FakeRasa,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     fake_rasa.reply = echo
     changes: dict = {}
     if mode == "webhook":
         port = free_port()
-        changes = {"webhook_url": f"http://127.0.0.1:{port}/telegram/hook",
-                   "webhook_port": port}
+        changes = {"webhook_url": f"http://127.0.0.1:{port}/telegram/hook", "webhook_port": port}
     caplog.set_level(logging.WARNING)
     # Replies paced as in production-like timing: the flood's line takes seconds to work off.
     async with start_bot(bot_settings, reply_interval=0.3, **changes) as bot:
@@ -68,7 +72,8 @@ async def test_a_flood_of_100_in_a_second_gets_one_note_and_service_goes_on(
         for other in OTHERS:  # answered while the flood is being worked off
             answers = await telegram.wait_for_messages(other, 4, timeout=10)
             assert [m.text for m in answers] == [
-                f"réponse à : question {n}" for n in range(0, FLOOD_SIZE, 25)]
+                f"réponse à : question {n}" for n in range(0, FLOOD_SIZE, 25)
+            ]
         deadline = time.monotonic() + 30
         while bot.turns.is_busy(FLOODER):
             assert time.monotonic() < deadline, "the flooder's line never emptied"

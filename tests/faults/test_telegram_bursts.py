@@ -23,8 +23,10 @@ QUESTIONS = ["eerste vraag", "tweede vraag", "derde vraag"]
 
 
 def two_part_reply(sender: str, text: str, metadata: dict) -> list[dict]:
-    return [{"recipient_id": sender, "text": f"{text} · deel 1/2"},
-            {"recipient_id": sender, "text": f"{text} · deel 2/2"}]
+    return [
+        {"recipient_id": sender, "text": f"{text} · deel 1/2"},
+        {"recipient_id": sender, "text": f"{text} · deel 2/2"},
+    ]
 
 
 def expected_sequence() -> list[str]:
@@ -47,7 +49,8 @@ def queue_bursts(telegram: FakeTelegram) -> int:
 
 
 async def test_bursts_of_429_and_5xx_lose_and_double_nothing(
-        start_bot, bot_settings: Settings, telegram: FakeTelegram, fake_rasa: FakeRasa) -> None:
+    start_bot, bot_settings: Settings, telegram: FakeTelegram, fake_rasa: FakeRasa
+) -> None:
     fake_rasa.reply = two_part_reply
     failing = queue_bursts(telegram)
     async with start_bot(bot_settings) as bot:
@@ -68,7 +71,8 @@ async def test_bursts_of_429_and_5xx_lose_and_double_nothing(
 
 
 async def test_a_burst_on_the_bots_own_notes_loses_nothing_either(
-        start_bot, bot_settings: Settings, telegram: FakeTelegram, fake_rasa: FakeRasa) -> None:
+    start_bot, bot_settings: Settings, telegram: FakeTelegram, fake_rasa: FakeRasa
+) -> None:
     """The bot's own texts (here: "I can only read text") go through the same retries; one
     chat alone meets the whole burst (more failures in a row than a fixed count allowed)."""
     telegram.fail("sendMessage", 502, times=4)
@@ -79,5 +83,7 @@ async def test_a_burst_on_the_bots_own_notes_loses_nothing_either(
         messages = await telegram.wait_for_messages(CHATS[0], 2, timeout=60)
         await asyncio.sleep(1.0)
     assert [m.text for m in telegram.messages_to(CHATS[0])] == [
-        messages[0].text, "Hi! How can I help?"]
+        messages[0].text,
+        "Hi! How can I help?",
+    ]
     assert "sticker" in messages[0].text.lower()

@@ -21,9 +21,11 @@ pytestmark = pytest.mark.timeout(60)
 
 CHAT = 6161
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-VALID = b'{"update_id": 77, "message": {"message_id": 1, "date": 0, "text": "hoi", ' \
-        b'"chat": {"id": 6262, "type": "private"}, "from": {"id": 6262, "is_bot": false, ' \
-        b'"first_name": "Sam"}}}'
+VALID = (
+    b'{"update_id": 77, "message": {"message_id": 1, "date": 0, "text": "hoi", '
+    b'"chat": {"id": 6262, "type": "private"}, "from": {"id": 6262, "is_bot": false, '
+    b'"first_name": "Sam"}}}'
+)
 
 
 def bad_requests(secret: str) -> list[tuple[str, bytes, dict[str, str], set[int]]]:
@@ -38,19 +40,25 @@ def bad_requests(secret: str) -> list[tuple[str, bytes, dict[str, str], set[int]
         ("malformed JSON", b'{"update_id": 1, "message": ', signed, {400}),
         ("not JSON at all", b"hello there", signed, {400}),
         ("empty body", b"", signed, {400}),
-        ("JSON but not an update", b'[1, 2, 3]', signed, {400}),
+        ("JSON but not an update", b"[1, 2, 3]", signed, {400}),
         ("an update without an id", b'{"message": {"text": "hi"}}', signed, {400}),
-        ("an update that does not parse", b'{"update_id": 5, "message": "\\u00e9"}',
-         signed, {400}),
+        ("an update that does not parse", b'{"update_id": 5, "message": "\\u00e9"}', signed, {400}),
         ("invalid UTF-8", b'{"update_id": 2, "message": "\xff\xfe\xc3\x28"}', signed, {400}),
         ("invalid UTF-8 in a text", VALID.replace(b"hoi", b"ho\xe9i"), signed, {400}),
-        ("form data", b"update_id=3", {**signed,
-                                       "Content-Type": "application/x-www-form-urlencoded"},
-         {400, 415}),
+        (
+            "form data",
+            b"update_id=3",
+            {**signed, "Content-Type": "application/x-www-form-urlencoded"},
+            {400, 415},
+        ),
         ("plain text", VALID, {**signed, "Content-Type": "text/plain"}, {400, 415}),
         ("no content type", VALID, {SECRET_HEADER: secret}, {400, 415}),
-        ("huge body", b'{"update_id": 4, "pad": "' + b"x" * (3 * 1024 * 1024) + b'"}',
-         signed, {413}),
+        (
+            "huge body",
+            b'{"update_id": 4, "pad": "' + b"x" * (3 * 1024 * 1024) + b'"}',
+            signed,
+            {413},
+        ),
     ]
 
 
@@ -61,7 +69,8 @@ async def chunks(piece: bytes, count: int) -> AsyncIterator[bytes]:
 
 
 async def test_bad_webhook_requests_get_a_4xx_and_the_bot_keeps_answering(
-        start_bot, bot_settings: Settings, telegram: FakeTelegram, fake_rasa: FakeRasa) -> None:
+    start_bot, bot_settings: Settings, telegram: FakeTelegram, fake_rasa: FakeRasa
+) -> None:
     port = free_port()
     hook = f"http://127.0.0.1:{port}/telegram/hook"
     async with start_bot(bot_settings, webhook_url=hook, webhook_port=port) as bot:
@@ -74,18 +83,23 @@ async def test_bad_webhook_requests_get_a_4xx_and_the_bot_keeps_answering(
             for what, body, headers, _ in bad_requests(secret):
                 async with http.post(hook, data=body, headers=headers) as response:
                     statuses[what] = response.status
-            async with http.post(hook, data=chunks(b"x" * 65536, 40), headers={
-                    "Content-Type": "application/json", SECRET_HEADER: secret}) as response:
+            async with http.post(
+                hook,
+                data=chunks(b"x" * 65536, 40),
+                headers={"Content-Type": "application/json", SECRET_HEADER: secret},
+            ) as response:
                 statuses["huge chunked body"] = response.status
             async with http.get(hook, headers={SECRET_HEADER: secret}) as response:
                 statuses["GET"] = response.status
-            async with http.post(hook + "-elsewhere", data=VALID, headers={
-                    "Content-Type": "application/json", SECRET_HEADER: secret}) as response:
+            async with http.post(
+                hook + "-elsewhere",
+                data=VALID,
+                headers={"Content-Type": "application/json", SECRET_HEADER: secret},
+            ) as response:
                 statuses["another path"] = response.status
         wanted = {what: allowed for what, _, _, allowed in bad_requests(secret)}
         wanted.update({"GET": {404, 405}, "another path": {404}, "huge chunked body": {413}})
-        wrong = {what: status for what, status in statuses.items()
-                 if status not in wanted[what]}
+        wrong = {what: status for what, status in statuses.items() if status not in wanted[what]}
         assert not wrong, f"unexpected statuses: {wrong}"
 
         assert fake_rasa.texts_from(f"tg-{CHAT}") == ["hallo"]  # nothing bad got through
@@ -97,7 +111,8 @@ async def test_bad_webhook_requests_get_a_4xx_and_the_bot_keeps_answering(
 
 
 async def test_many_bad_requests_at_once_do_not_starve_real_updates(
-        start_bot, bot_settings: Settings, telegram: FakeTelegram, fake_rasa: FakeRasa) -> None:
+    start_bot, bot_settings: Settings, telegram: FakeTelegram, fake_rasa: FakeRasa
+) -> None:
     port = free_port()
     hook = f"http://127.0.0.1:{port}/telegram/hook"
     async with start_bot(bot_settings, webhook_url=hook, webhook_port=port) as bot:
@@ -122,15 +137,27 @@ async def test_many_bad_requests_at_once_do_not_starve_real_updates(
 
 
 async def test_python_m_bot_in_webhook_mode_survives_bad_input(
-        telegram: FakeTelegram, fake_rasa: FakeRasa, tmp_path) -> None:
+    telegram: FakeTelegram, fake_rasa: FakeRasa, tmp_path
+) -> None:
     port = free_port()
     hook = f"http://127.0.0.1:{port}/telegram/hook"
-    env = bot_env(TELEGRAM_BOT_TOKEN=telegram.token, TELEGRAM_API_BASE_URL=telegram.base_url,
-                  RASA_URL=fake_rasa.url, TELEGRAM_WEBHOOK_URL=hook,
-                  TELEGRAM_WEBHOOK_PORT=str(port), PYTHONPATH=str(ROOT))
+    env = bot_env(
+        TELEGRAM_BOT_TOKEN=telegram.token,
+        TELEGRAM_API_BASE_URL=telegram.base_url,
+        RASA_URL=fake_rasa.url,
+        TELEGRAM_WEBHOOK_URL=hook,
+        TELEGRAM_WEBHOOK_PORT=str(port),
+        PYTHONPATH=str(ROOT),
+    )
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=tmp_path, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         await telegram.wait_for(lambda: telegram.webhook, timeout=20)
         secret = telegram.webhook["secret_token"]
@@ -151,7 +178,8 @@ async def test_python_m_bot_in_webhook_mode_survives_bad_input(
 
 
 async def test_the_webhook_is_registered_even_when_telegram_fails_at_first(
-        start_bot, bot_settings: Settings, telegram: FakeTelegram, fake_rasa: FakeRasa) -> None:
+    start_bot, bot_settings: Settings, telegram: FakeTelegram, fake_rasa: FakeRasa
+) -> None:
     port = free_port()
     hook = f"http://127.0.0.1:{port}/telegram/hook"
     telegram.fail("setWebhook", 502, times=2)

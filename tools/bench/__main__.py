@@ -43,8 +43,12 @@ def model_path() -> Path:
     pinned = environment().model_path
     if pinned:
         return pinned.resolve()
-    out = subprocess.run([sys.executable, str(ROOT / "tools" / "model.py"), "path"],
-                         check=True, capture_output=True, text=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "model.py"), "path"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     return Path(out)
 
 
@@ -52,23 +56,31 @@ def parse_options(argv: list[str]) -> tuple[LoadOptions, bool]:
     env = os.environ.get
     parser = argparse.ArgumentParser(description="Load test of the whole Passerelle stack.")
     parser.add_argument("--steps", default=env("BENCH_STEPS", "10,20,40,60,70,80"))
-    parser.add_argument("--step-seconds", type=float,
-                        default=float(env("BENCH_STEP_SECONDS", "40")))
-    parser.add_argument("--think-scale", type=float,
-                        default=float(env("BENCH_THINK_SCALE", "1")))
-    parser.add_argument("--drain-seconds", type=float,
-                        default=float(env("BENCH_DRAIN_SECONDS", "75")))
+    parser.add_argument(
+        "--step-seconds", type=float, default=float(env("BENCH_STEP_SECONDS", "40"))
+    )
+    parser.add_argument("--think-scale", type=float, default=float(env("BENCH_THINK_SCALE", "1")))
+    parser.add_argument(
+        "--drain-seconds", type=float, default=float(env("BENCH_DRAIN_SECONDS", "75"))
+    )
     parser.add_argument("--warmup", type=int, default=int(env("BENCH_WARMUP", "3")))
     parser.add_argument("--max-people", type=int, default=int(env("BENCH_MAX_PEOPLE", "3000")))
-    parser.add_argument("--keep-logs", action="store_true",
-                        help="keep the processes' logs (their folder is printed)")
+    parser.add_argument(
+        "--keep-logs",
+        action="store_true",
+        help="keep the processes' logs (their folder is printed)",
+    )
     args = parser.parse_args(argv)
     rates = [float(rate) for rate in args.steps.split(",") if rate.strip()]
     if not rates or any(rate <= 0 for rate in rates):
         parser.error("--steps needs positive rates, e.g. 10,20,40")
     return LoadOptions(
-        rates=rates, step_seconds=args.step_seconds, drain_seconds=args.drain_seconds,
-        think_scale=args.think_scale, max_people=args.max_people, warmup_people=args.warmup,
+        rates=rates,
+        step_seconds=args.step_seconds,
+        drain_seconds=args.drain_seconds,
+        think_scale=args.think_scale,
+        max_people=args.max_people,
+        warmup_people=args.warmup,
     ), args.keep_logs
 
 
@@ -95,8 +107,11 @@ async def bench(options: LoadOptions, workdir: Path) -> int:
         await asyncio.to_thread(topology.start, telegram.base_url, telegram.token)
         await wait_for_bot(telegram, topology)
         campaigns = await asyncio.to_thread(create_campaigns, topology.database_url)
-        print(f"Up in {time.monotonic() - started:.0f} s: {topology.describe()}; pids "
-              + " ".join(f"{name}={pid}" for name, pid in topology.pids().items()), flush=True)
+        print(
+            f"Up in {time.monotonic() - started:.0f} s: {topology.describe()}; pids "
+            + " ".join(f"{name}={pid}" for name, pid in topology.pids().items()),
+            flush=True,
+        )
 
         load = Load(telegram, Recognizer(), campaigns, options)
         await load.warm_up()
@@ -108,22 +123,35 @@ async def bench(options: LoadOptions, workdir: Path) -> int:
 
         sampler = ProcessSampler(topology.pids())
         sampler.start()
-        print(f"Ramp: {', '.join(f'{r:g}' for r in options.rates)} msgs/s, "
-              f"{options.step_seconds:g} s each...", flush=True)
+        print(
+            f"Ramp: {', '.join(f'{r:g}' for r in options.rates)} msgs/s, "
+            f"{options.step_seconds:g} s each...",
+            flush=True,
+        )
         await load.run_steps()
         steps_end = time.time()
         drained = await load.drain()
         await sampler.stop()
 
-        sender_ids = [person.sender_id for person in load.people
-                      if person.outcome == "qualified"]
+        sender_ids = [person.sender_id for person in load.people if person.outcome == "qualified"]
         found = await asyncio.to_thread(qualified_leads, topology.database_url, sender_ids)
         figures = step_figures(load.steps, load.people, found)
         leads_lost = len(set(sender_ids) - found)
-        drain_errors = Counter(t.error for p in load.people for t in p.turns
-                               if t.error and t.sent_at >= steps_end)
-        print_report(options, topology, figures, sampler, load, drained, drain_errors,
-                     len(sender_ids), len(found), time.monotonic() - started)
+        drain_errors = Counter(
+            t.error for p in load.people for t in p.turns if t.error and t.sent_at >= steps_end
+        )
+        print_report(
+            options,
+            topology,
+            figures,
+            sampler,
+            load,
+            drained,
+            drain_errors,
+            len(sender_ids),
+            len(found),
+            time.monotonic() - started,
+        )
         print(report.last_line(figures, leads_lost), flush=True)
         return 0
     except Exception as error:
@@ -136,32 +164,53 @@ async def bench(options: LoadOptions, workdir: Path) -> int:
         await telegram.stop()
 
 
-def print_report(options: LoadOptions, topology: Topology, figures: list, sampler: ProcessSampler,
-                 load: Load, drained: float, drain_errors: Counter[str], expected: int,
-                 found: int, wall: float) -> None:
+def print_report(
+    options: LoadOptions,
+    topology: Topology,
+    figures: list,
+    sampler: ProcessSampler,
+    load: Load,
+    drained: float,
+    drain_errors: Counter[str],
+    expected: int,
+    found: int,
+    wall: float,
+) -> None:
     today = datetime.date.today().isoformat()
     cores = psutil.cpu_count()
     print(f"\n## Load (make bench) — {today}, {cores} cores, {topology.describe()}")
-    print(f"{report.target_note()}; steps of {options.step_seconds:g} s, think scale "
-          f"{options.think_scale:g}; latency = update handed to the bot -> its last reply\n")
+    print(
+        f"{report.target_note()}; steps of {options.step_seconds:g} s, think scale "
+        f"{options.think_scale:g}; latency = update handed to the bot -> its last reply\n"
+    )
     for line in report.step_table(figures):
         print(line)
     print("\nCPU (% of one core, mean) / RSS (MiB, peak) per step:\n")
     for line in report.process_table(figures, sampler):
         print(line)
-    print("\nLatency by kind of message, whole ramp (count, p50 ms, p95 ms): " + ", ".join(
-        f"{kind} {count} {report.ms(p50)}/{report.ms(p95)}" for kind, (count, p50, p95)
-        in latency_by_kind(load.people, figures[0].step.start, figures[-1].step.end).items()))
+    print(
+        "\nLatency by kind of message, whole ramp (count, p50 ms, p95 ms): "
+        + ", ".join(
+            f"{kind} {count} {report.ms(p50)}/{report.ms(p95)}"
+            for kind, (count, p50, p95) in latency_by_kind(
+                load.people, figures[0].step.start, figures[-1].step.end
+            ).items()
+        )
+    )
     outcomes = Counter(person.outcome for person in load.people)
-    print(f"\npeople: {len(load.people)} ({report.outcome_summary(outcomes)}); drain "
-          f"{drained:.0f} s, errors after the last step: {sum(drain_errors.values())} "
-          f"{dict(drain_errors) or ''}")
+    print(
+        f"\npeople: {len(load.people)} ({report.outcome_summary(outcomes)}); drain "
+        f"{drained:.0f} s, errors after the last step: {sum(drain_errors.values())} "
+        f"{dict(drain_errors) or ''}"
+    )
     for line in error_samples(load.people):
         print("  " + line)
     if topology.exited():
         print(f"processes that exited during the run: {topology.exited()}")
-    print(f"leads: expected {expected}, found {found}, lost {expected - found}; "
-          f"wall time {wall:.0f} s\n")
+    print(
+        f"leads: expected {expected}, found {found}, lost {expected - found}; "
+        f"wall time {wall:.0f} s\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -57,11 +57,25 @@ class BenchTelegram(FakeTelegram):
             self.handed_at.setdefault(update["update_id"], now)
         return updates
 
-    def _store(self, chat: dict, visible: str, raw: str, parse_mode: str | None,
-               markup: dict | None, photo: str | None = None) -> dict:
+    def _store(
+        self,
+        chat: dict,
+        visible: str,
+        raw: str,
+        parse_mode: str | None,
+        markup: dict | None,
+        photo: str | None = None,
+    ) -> dict:
         message = SentMessage(
-            chat_id=chat["id"], message_id=next(self._message_ids[chat["id"]]), text=visible,
-            raw=raw, parse_mode=parse_mode, reply_markup=markup, at=time.time(), photo=photo)
+            chat_id=chat["id"],
+            message_id=next(self._message_ids[chat["id"]]),
+            text=visible,
+            raw=raw,
+            parse_mode=parse_mode,
+            reply_markup=markup,
+            at=time.time(),
+            photo=photo,
+        )
         self._by_chat.setdefault(chat["id"], []).append(message)
         event = self._arrivals.get(chat["id"])
         if event is not None:

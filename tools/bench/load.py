@@ -153,8 +153,14 @@ class Load:
     def _new_person(self, think_scale: float) -> Person:
         number = len(self.people) + len(self.warmup)
         return Person(
-            number=number, chat_id=next(self._chat_ids), language=next(self._languages),
-            campaign=self._rng.choice(self.campaigns), telegram=self.telegram,
-            recognizer=self.recognizer, gate=self, rng=random.Random(self._rng.random()),
-            think_scale=think_scale, reply_timeout=self.options.reply_timeout,
+            number=number,
+            chat_id=next(self._chat_ids),
+            language=next(self._languages),
+            campaign=self._rng.choice(self.campaigns),
+            telegram=self.telegram,
+            recognizer=self.recognizer,
+            gate=self,
+            rng=random.Random(self._rng.random()),
+            think_scale=think_scale,
+            reply_timeout=self.options.reply_timeout,
         )

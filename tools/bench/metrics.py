@@ -63,20 +63,32 @@ def step_figures(steps: list[Step], people: list[Person], found: set[str]) -> li
     figures = []
     for step in steps:
         inside = [t for t in turns if step.start <= t.sent_at < step.end]
-        answered = [t for t in turns if t.error is None and t.last_reply_at is not None
-                    and step.start <= t.last_reply_at < step.end]
-        figures.append(StepFigures(
-            step=step, sent=len(inside), answered_in_window=len(answered),
-            latencies_ms=[t.latency * 1000 for t in inside if t.latency is not None],
-            errors=Counter(t.error for t in inside if t.error),
-        ))
+        answered = [
+            t
+            for t in turns
+            if t.error is None
+            and t.last_reply_at is not None
+            and step.start <= t.last_reply_at < step.end
+        ]
+        figures.append(
+            StepFigures(
+                step=step,
+                sent=len(inside),
+                answered_in_window=len(answered),
+                latencies_ms=[t.latency * 1000 for t in inside if t.latency is not None],
+                errors=Counter(t.error for t in inside if t.error),
+            )
+        )
     for person in people:
         if person.outcome != "qualified":
             continue
         at = person.turns[-1].sent_at
         for figure in figures:
-            if figure.step.start <= at < figure.step.end or figure is figures[-1] \
-                    and at >= figure.step.end:
+            if (
+                figure.step.start <= at < figure.step.end
+                or figure is figures[-1]
+                and at >= figure.step.end
+            ):
                 figure.leads_expected += 1
                 figure.leads_found += person.sender_id in found
                 break
@@ -94,15 +106,18 @@ def error_samples(people: list[Person], per_kind: int = 3) -> list[str]:
     return samples
 
 
-def latency_by_kind(people: list[Person], start: float, end: float
-                    ) -> dict[str, tuple[int, float | None, float | None]]:
+def latency_by_kind(
+    people: list[Person], start: float, end: float
+) -> dict[str, tuple[int, float | None, float | None]]:
     """kind of message → (count, p50 ms, p95 ms) for the turns sent in the window."""
     by_kind: dict[str, list[float]] = {}
     for turn in _turns(people):
         if start <= turn.sent_at < end and turn.latency is not None:
             by_kind.setdefault(turn.kind, []).append(turn.latency * 1000)
-    return {kind: (len(values), percentile(values, 50), percentile(values, 95))
-            for kind, values in sorted(by_kind.items())}
+    return {
+        kind: (len(values), percentile(values, 50), percentile(values, 95))
+        for kind, values in sorted(by_kind.items())
+    }
 
 
 def _turns(people: list[Person]) -> list[Turn]:
@@ -110,6 +125,7 @@ def _turns(people: list[Person]) -> list[Turn]:
 
 
 # --- processes ---------------------------------------------------------------------------
+
 
 @dataclass
 class Sample:
@@ -181,7 +197,6 @@ class ProcessSampler:
             if start <= sample.at < end:
                 by_name.setdefault(sample.name, []).append(sample)
         return {
-            name: (sum(s.cpu for s in samples) / len(samples),
-                   max(s.rss for s in samples) / 2**20)
+            name: (sum(s.cpu for s in samples) / len(samples), max(s.rss for s in samples) / 2**20)
             for name, samples in by_name.items()
         }

@@ -21,14 +21,25 @@ from tools.bench import phrases
 from tools.bench.fake import BenchTelegram
 from tools.bench.recognizer import Recognizer
 
-ERROR_TEXTS = {"bot:hiccup", "bot:slow_down", "bot:trimmed", "bot:text_only", "utter_fallback",
-               "utter_fallback_twice"}
+ERROR_TEXTS = {
+    "bot:hiccup",
+    "bot:slow_down",
+    "bot:trimmed",
+    "bot:text_only",
+    "utter_fallback",
+    "utter_fallback_twice",
+}
 SETTLE = 0.25  # a reply is complete once its chat has been quiet this long
 MAX_FORM_TURNS = 25
 
 # Seconds a person takes before each kind of message (uniform in the range).
-THINK = {"button": (1.0, 3.0), "short": (2.0, 4.5), "question": (3.0, 7.0),
-         "contact": (4.0, 8.0), "motivation": (8.0, 15.0)}
+THINK = {
+    "button": (1.0, 3.0),
+    "short": (2.0, 4.5),
+    "question": (3.0, 7.0),
+    "contact": (4.0, 8.0),
+    "motivation": (8.0, 15.0),
+}
 
 
 class Leave(Exception):
@@ -120,33 +131,43 @@ class Person:
                 if await self._more_reply():  # the question may come a while after the rest
                     continue
                 raise ConversationError("stuck", f"no question in {names}")
-            if not asked_during_check and slot not in ("first_name", "check_confirmed") \
-                    and self.rng.random() < 0.15:
+            if (
+                not asked_during_check
+                and slot not in ("first_name", "check_confirmed")
+                and self.rng.random() < 0.15
+            ):
                 asked_during_check = True
                 await self._ask_question(allow_button=False)
                 while _asked_slot(self._names(self._reply())) != slot:
                     if not await self._more_reply():
                         raise ConversationError(
-                            "stuck", f"{slot} not asked again after a question: "
-                            f"{self._names(self._reply())}")
+                            "stuck",
+                            f"{slot} not asked again after a question: "
+                            f"{self._names(self._reply())}",
+                        )
             await self._answer(slot)
         raise ConversationError("stuck", "the check never ended")
 
     async def _ask_question(self, allow_button: bool) -> None:
         keyboard = self._last_keyboard()
-        topics = [b["callback_data"] for b in (keyboard.buttons if keyboard else [])
-                  if str(b.get("callback_data", "")).startswith('/choose_topic{')]
+        topics = [
+            b["callback_data"]
+            for b in (keyboard.buttons if keyboard else [])
+            if str(b.get("callback_data", "")).startswith("/choose_topic{")
+        ]
         if allow_button and topics and self.rng.random() < 0.5:
             await self._press(keyboard, self.rng.choice(topics), "topic")  # type: ignore[arg-type]
         else:
             await self._type(self.rng.choice(phrases.QUESTIONS[self.language]), "question")
-        await self._expect(lambda name: name.startswith(("utter_faq/", "utter_doubt/")),
-                           "no answer to a question")
+        await self._expect(
+            lambda name: name.startswith(("utter_faq/", "utter_doubt/")), "no answer to a question"
+        )
 
     async def _start_check(self) -> None:
         keyboard = self._last_keyboard()
         can_press = keyboard is not None and any(
-            b.get("callback_data") == "/start_check" for b in keyboard.buttons)
+            b.get("callback_data") == "/start_check" for b in keyboard.buttons
+        )
         if can_press and self.rng.random() < 0.6:
             await self._press(keyboard, "/start_check", "button")  # type: ignore[arg-type]
         else:
@@ -166,7 +187,8 @@ class Person:
             payload, typed = phrases.CHOICES[slot][language]
             keyboard = self._last_keyboard()
             has_button = keyboard is not None and any(
-                b.get("callback_data") == payload for b in keyboard.buttons)
+                b.get("callback_data") == payload for b in keyboard.buttons
+            )
             if has_button and self.rng.random() < 0.7:
                 await self._press(keyboard, payload, "button")  # type: ignore[arg-type]
             else:
@@ -185,14 +207,16 @@ class Person:
     async def _type(self, text: str, kind: str, first: bool = False) -> list[SentMessage]:
         await self._before_sending(kind, first)
         update = self.telegram.send_text(self.chat_id, text, language_code=self.language)
-        return await self._await_reply(Turn(self.chat_id, kind, text, update["update_id"],
-                                            time.time()))
+        return await self._await_reply(
+            Turn(self.chat_id, kind, text, update["update_id"], time.time())
+        )
 
     async def _press(self, keyboard: SentMessage, data: str, kind: str) -> list[SentMessage]:
         await self._before_sending(kind, first=False)
         update = self.telegram.press_data(keyboard, data, language_code=self.language)
-        return await self._await_reply(Turn(self.chat_id, kind, data, update["update_id"],
-                                            time.time()))
+        return await self._await_reply(
+            Turn(self.chat_id, kind, data, update["update_id"], time.time())
+        )
 
     async def _before_sending(self, kind: str, first: bool) -> None:
         if not first:
@@ -204,8 +228,7 @@ class Person:
     async def _await_reply(self, turn: Turn) -> list[SentMessage]:
         self.turns.append(turn)
         self._seen = len(self.telegram.messages_to(self.chat_id))
-        if not await self.telegram.wait_for_count(self.chat_id, self._seen + 1,
-                                                  self.reply_timeout):
+        if not await self.telegram.wait_for_count(self.chat_id, self._seen + 1, self.reply_timeout):
             turn.error = "timeout"
             turn.handed_at = self.telegram.handed_at.get(turn.update_id)
             raise ConversationError("timeout", f"no reply to {turn.text!r}")
@@ -221,7 +244,7 @@ class Person:
             raise ConversationError("error_text", f"{errors} after {turn.text!r}")
 
     def _reply(self) -> list[SentMessage]:
-        return self.telegram.messages_to(self.chat_id)[self._seen:]
+        return self.telegram.messages_to(self.chat_id)[self._seen :]
 
     def _record(self, turn: Turn, reply: list[SentMessage]) -> None:
         turn.handed_at = self.telegram.handed_at.get(turn.update_id)
@@ -262,8 +285,9 @@ class Person:
         while not any(name and wanted(name) for name in self._names(self._reply())):
             if not await self._more_reply():
                 reply = self._reply()
-                raise ConversationError("unexpected", f"{what}: got {self._names(reply)} "
-                                        f"{[m.text[:60] for m in reply]}")
+                raise ConversationError(
+                    "unexpected", f"{what}: got {self._names(reply)} {[m.text[:60] for m in reply]}"
+                )
 
 
 def _asked_slot(names: list[str | None]) -> str | None:

@@ -21,7 +21,8 @@ PREFIX_LENGTH = 8
 _PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)")
 _EMPHASIS = re.compile(
-    r"\*\*|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|(?<![\w/])_(?=\S)|(?<=\S)_(?!\w)")
+    r"\*\*|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|(?<![\w/])_(?=\S)|(?<=\S)_(?!\w)"
+)
 _SPACE = re.compile(r"\s+")
 
 
@@ -44,8 +45,7 @@ def _compile(name: str, language: str | None, template: str) -> Pattern:
     text = visible(template)
     parts = _PLACEHOLDER.split(text)
     regex = ".*?".join(re.escape(part) for part in parts)
-    return Pattern(name, language, re.compile(regex, re.DOTALL),
-                   sum(len(part) for part in parts))
+    return Pattern(name, language, re.compile(regex, re.DOTALL), sum(len(part) for part in parts))
 
 
 def _language_of(variation: dict) -> str | None:
@@ -60,12 +60,12 @@ class Recognizer:
         patterns: list[Pattern] = []
         for path in sorted(domain_dir.glob("*.yml")):
             responses = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get(
-                "responses") or {}
+                "responses"
+            ) or {}
             for name, variations in responses.items():
                 for variation in variations or []:
                     if isinstance(variation.get("text"), str) and variation["text"].strip():
-                        patterns.append(
-                            _compile(name, _language_of(variation), variation["text"]))
+                        patterns.append(_compile(name, _language_of(variation), variation["text"]))
         for key, by_language in TEXTS.items():  # what the bot says on its own
             for language, template in by_language.items():
                 patterns.append(_compile(f"bot:{key}", language, template))

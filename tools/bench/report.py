@@ -19,23 +19,27 @@ def ms(value: float | None) -> str:
 
 
 def step_table(figures: list[StepFigures]) -> list[str]:
-    lines = ["| step (msgs/s) | offered | sustained | p50 ms | p95 ms | p99 ms | errors "
-             "| people at end | leads expected/found |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| step (msgs/s) | offered | sustained | p50 ms | p95 ms | p99 ms | errors "
+        "| people at end | leads expected/found |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for figure in figures:
         errors = ", ".join(f"{kind} {count}" for kind, count in figure.errors.items())
         lines.append(
             f"| {figure.step.rate:g} | {figure.offered:.1f} | {figure.sustained:.1f} "
             f"| {ms(figure.p(50))} | {ms(figure.p(95))} | {ms(figure.p(99))} "
             f"| {figure.error_count}{f' ({errors})' if errors else ''} "
-            f"| {figure.step.people_at_end} | {figure.leads_expected}/{figure.leads_found} |")
+            f"| {figure.step.people_at_end} | {figure.leads_expected}/{figure.leads_found} |"
+        )
     return lines
 
 
 def process_table(figures: list[StepFigures], sampler: ProcessSampler) -> list[str]:
     windows = [sampler.during(f.step.start, f.step.end) for f in figures]
-    names = sorted({name for window in windows for name in window},
-                   key=lambda n: (n.startswith("machine"), n))
+    names = sorted(
+        {name for window in windows for name in window}, key=lambda n: (n.startswith("machine"), n)
+    )
     header = "| process | " + " | ".join(f"{f.step.rate:g}/s" for f in figures) + " |"
     lines = [header, "|---|" + "---|" * len(figures)]
     for name in names:
@@ -62,8 +66,10 @@ def chosen_step(figures: list[StepFigures]) -> StepFigures:
 def last_line(figures: list[StepFigures], leads_lost: int) -> str:
     chosen = chosen_step(figures)
     p95 = chosen.p(95)
-    return (f"msgs_per_s={chosen.sustained:.1f} p95_ms={p95 if p95 is not None else -1:.1f} "
-            f"errors={chosen.error_count} leads_lost={leads_lost}")
+    return (
+        f"msgs_per_s={chosen.sustained:.1f} p95_ms={p95 if p95 is not None else -1:.1f} "
+        f"errors={chosen.error_count} leads_lost={leads_lost}"
+    )
 
 
 def outcome_summary(outcomes: Counter[str]) -> str:

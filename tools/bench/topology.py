@@ -63,7 +63,9 @@ class Topology:
             raise ValueError(f"BENCH_TOPOLOGY must be single or scaled, not {kind!r}")
         scaled = kind == "scaled"
         return cls(
-            workdir=workdir, model=model, kind=kind,
+            workdir=workdir,
+            model=model,
+            kind=kind,
             rasa_instances=int(os.environ.get("BENCH_RASA_INSTANCES") or (2 if scaled else 1)),
             database_url=os.environ.get("BENCH_DATABASE_URL", ""),
             tracker_url=os.environ.get("BENCH_TRACKER_DATABASE_URL", ""),
@@ -81,10 +83,12 @@ class Topology:
         return f"http://127.0.0.1:{self.action_port}/webhook"
 
     def describe(self) -> str:
-        return (f"{self.kind}: {self.rasa_instances} Rasa "
-                f"(SANIC_WORKERS={os.environ.get('SANIC_WORKERS', '1')}), "
-                f"lock store {self.lock_store}, trackers {_scheme(self.tracker_url)}, "
-                f"leads {_scheme(self.database_url)}")
+        return (
+            f"{self.kind}: {self.rasa_instances} Rasa "
+            f"(SANIC_WORKERS={os.environ.get('SANIC_WORKERS', '1')}), "
+            f"lock store {self.lock_store}, trackers {_scheme(self.tracker_url)}, "
+            f"leads {_scheme(self.database_url)}"
+        )
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -93,13 +97,20 @@ class Topology:
         self.action_port = free_port()
         self.rasa_ports = [free_port() for _ in range(self.rasa_instances)]
         env = self.environment()
-        subprocess.run([str(PY), "-m", "leads", "migrate"], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
-        actions = self._spawn("actions", [str(PY), "-m", "actions.server", "--actions", "actions",
-                                          "-p", str(self.action_port)], env)
-        rasas = [self._spawn(self._rasa_name(number),
-                            rasa_run_argv(RASA, self.model, port, self.auth_token), env)
-                 for number, port in enumerate(self.rasa_ports)]
+        subprocess.run(
+            [str(PY), "-m", "leads", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True
+        )
+        actions = self._spawn(
+            "actions",
+            [str(PY), "-m", "actions.server", "--actions", "actions", "-p", str(self.action_port)],
+            env,
+        )
+        rasas = [
+            self._spawn(
+                self._rasa_name(number), rasa_run_argv(RASA, self.model, port, self.auth_token), env
+            )
+            for number, port in enumerate(self.rasa_ports)
+        ]
         wait_for_http(f"http://127.0.0.1:{self.action_port}/health", 90, actions)
         for url, process in zip(self.rasa_urls, rasas, strict=True):
             wait_for_http(f"{url}/status?token={self.auth_token}", RASA_START_TIMEOUT, process)
@@ -139,13 +150,17 @@ class Topology:
         }
 
     def pids(self) -> dict[str, int]:
-        return {name: process.pid for name, process in self.processes.items()
-                if process.poll() is None}
+        return {
+            name: process.pid for name, process in self.processes.items() if process.poll() is None
+        }
 
     def exited(self) -> dict[str, int]:
         """Processes that died during the run, with their exit codes."""
-        return {name: process.returncode for name, process in self.processes.items()
-                if process.poll() is not None}
+        return {
+            name: process.returncode
+            for name, process in self.processes.items()
+            if process.poll() is not None
+        }
 
     def stop(self) -> None:
         for name in ["bot", *[n for n in self.processes if n.startswith("rasa")], "actions"]:
@@ -163,8 +178,9 @@ class Topology:
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
-        process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.processes[name] = process
         return process
 
@@ -176,11 +192,17 @@ class Topology:
     def _prepare_databases(self) -> None:
         scaled = self.kind == "scaled"
         if not self.database_url:
-            self.database_url = (self._fresh_postgres("leads") if scaled
-                                 else f"sqlite:///{self.workdir}/passerelle.db")
+            self.database_url = (
+                self._fresh_postgres("leads")
+                if scaled
+                else f"sqlite:///{self.workdir}/passerelle.db"
+            )
         if not self.tracker_url:
-            self.tracker_url = (self._fresh_postgres("trackers") if scaled
-                                else f"sqlite:///{self.workdir}/rasa_tracker.db")
+            self.tracker_url = (
+                self._fresh_postgres("trackers")
+                if scaled
+                else f"sqlite:///{self.workdir}/rasa_tracker.db"
+            )
 
     def _fresh_postgres(self, purpose: str) -> str:
         name = f"passerelle_bench_{purpose}_{secrets.token_hex(4)}"

@@ -97,8 +97,11 @@ def judge(conversation: Conversation, lead: dict[str, Any] | None) -> Verdict:
         problems.append(f"status: expected {status}, got {lead['status']}")
     stored = lead.get("motivation")
     said = conversation.motivation
-    if said and stored is not None and not expect.handoff and (
-        _folded(said)[:200] != _folded(stored)[:200]
+    if (
+        said
+        and stored is not None
+        and not expect.handoff
+        and (_folded(said)[:200] != _folded(stored)[:200])
     ):
         problems.append(f"motivation stored as {stored!r}")
     return Verdict(not problems, tuple(problems))
