@@ -33,7 +33,7 @@ REMINDERS = (("24h", timedelta(hours=24)), ("2h", timedelta(hours=2)))
 ReminderText = Callable[[BookingRow, SessionRow, str], dict[str, Any]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StaffBookingRow(BookingRow):
     lead_id: int | None = None
     first_name: str | None = None

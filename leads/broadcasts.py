@@ -28,7 +28,7 @@ class BroadcastError(ValueError):
     """The broadcast cannot be sent as it is; the message says what to change."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Segment:
     status: str | None = None
     campus: str | None = None
@@ -44,7 +44,7 @@ class Segment:
         return cls(**{name: values.get(name) for name in SEGMENT_FIELDS})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Recipient:
     lead_id: int
     sender_id: str
@@ -52,7 +52,7 @@ class Recipient:
     language: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BroadcastRow:
     id: int
     title: str
@@ -78,7 +78,12 @@ def recipients(segment: Segment) -> list[Recipient]:
     with session_scope() as session:
         leads = list(session.execute(_query(segment)))
     found = [
-        Recipient(lead_id, sender, chat, language if language in LANGUAGES else "nl")
+        Recipient(
+            lead_id=lead_id,
+            sender_id=sender,
+            chat_id=chat,
+            language=language if language in LANGUAGES else "nl",
+        )
         for lead_id, sender, language, user_id in leads
         if (chat := _chat_of(sender, user_id)) is not None
     ]
@@ -201,13 +206,13 @@ def _chat_of(sender_id: str, telegram_user_id: int | None) -> int | None:
 
 def _row(row: Broadcast, progress: dict[str, int]) -> BroadcastRow:
     return BroadcastRow(
-        row.id,
-        row.title,
-        Segment.from_dict(row.segment),
-        dict(row.texts),
-        row.state,
-        row.recipients,
-        row.created_at,
-        row.sent_at,
-        progress,
+        id=row.id,
+        title=row.title,
+        segment=Segment.from_dict(row.segment),
+        texts=dict(row.texts),
+        state=row.state,
+        recipients=row.recipients,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+        progress=progress,
     )

@@ -29,7 +29,7 @@ from leads.trackers import erase_tracker
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RetryReport:
     erased: int  # pending erasures done
     failed: int  # still pending (the tracker database unreachable, say)

@@ -39,7 +39,7 @@ CLAIM_LEASE = timedelta(minutes=2)
 LEASE = timedelta(minutes=5)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Claimed:
     id: int
     kind: str
@@ -49,7 +49,7 @@ class Claimed:
     attempts: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class OutboxRow:
     id: int
     kind: str
@@ -142,7 +142,17 @@ def claim_due(now: datetime, worker: str, limit: int = 50) -> list[Claimed]:
         for row in rows:
             row.state, row.claimed_by, row.claimed_at = "claimed", worker, claimed_at
             row.attempts += 1
-        return [Claimed(r.id, r.kind, r.target, r.key, dict(r.payload), r.attempts) for r in rows]
+        return [
+            Claimed(
+                id=r.id,
+                kind=r.kind,
+                target=r.target,
+                key=r.key,
+                payload=dict(r.payload),
+                attempts=r.attempts,
+            )
+            for r in rows
+        ]
 
 
 def start_sending(row_id: int, worker: str) -> bool:
@@ -279,15 +289,15 @@ def rows_for(
     with session_scope() as session:
         return [
             OutboxRow(
-                r.id,
-                r.kind,
-                r.target,
-                r.state,
-                r.attempts,
-                r.last_error,
-                r.due_at,
-                r.sent_at,
-                r.batch,
+                id=r.id,
+                kind=r.kind,
+                target=r.target,
+                state=r.state,
+                attempts=r.attempts,
+                last_error=r.last_error,
+                due_at=r.due_at,
+                sent_at=r.sent_at,
+                batch=r.batch,
             )
             for r in session.scalars(query)
         ]

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 TRIGGERS = ("fallback", "low_confidence", "reask", "handoff")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReviewMessage:
     """One user message as the dialogue saw it (the text unmasked: masked on the way in)."""
 
@@ -157,7 +157,7 @@ def erase_conversation(sender_id: str) -> int:
 # --- retention -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReviewPurge:
     deleted: int
     unlinked: int
@@ -198,7 +198,7 @@ def purge(
                     .values(sender_id=None)
                 )
             )
-    return ReviewPurge(deleted, unlinked)
+    return ReviewPurge(deleted=deleted, unlinked=unlinked)
 
 
 def review_days() -> float:

@@ -24,7 +24,7 @@ MAX_ITEMS_GROUPED = 3000
 LABEL_RE = re.compile(r"^[a-z_]+(/[a-z_]+)?$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReviewFilters:
     language: str | None = None
     predicted_label: str | None = None
@@ -34,7 +34,7 @@ class ReviewFilters:
     status: str = "open"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ReviewGroup:
     id: int  # the smallest item id: stable while the group's items are open
     text: str  # the most frequent (masked) wording
@@ -58,13 +58,13 @@ class ReviewGroup:
         return max(self.predicted_labels, key=self.predicted_labels.__getitem__, default=None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReviewCounts:
     to_review: int
     reviewed_this_week: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReviewedExample:
     id: int
     text: str
@@ -253,4 +253,7 @@ def reviewed_examples() -> list[ReviewedExample]:
             .where(ReviewItem.status == "labelled", ReviewItem.label.is_not(None))
             .order_by(ReviewItem.id)
         ).all()
-        return [ReviewedExample(i.id, i.text, i.language, i.label or "") for i in items]
+        return [
+            ReviewedExample(id=i.id, text=i.text, language=i.language, label=i.label or "")
+            for i in items
+        ]

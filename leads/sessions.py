@@ -95,7 +95,7 @@ class SessionFull(Exception):
     """Every seat of the session is taken."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SessionInput:
     starts_at: datetime  # aware; the form gives Brussels time
     campus: str | None
@@ -108,7 +108,7 @@ class SessionInput:
     notes: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SessionRow:
     id: int
     starts_at: datetime
@@ -140,7 +140,7 @@ class SessionRow:
         return max(self.capacity - self.taken, 0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BookingRow:
     id: int
     session_id: int
@@ -266,22 +266,29 @@ def counts_by_state(session: Session, ids: list[int]) -> dict[int, dict[str, int
 
 def session_row(row: InfoSession, counts: dict[str, int]) -> SessionRow:
     return SessionRow(
-        row.id,
-        row.starts_at,
-        row.duration_minutes,
-        row.campus,
-        row.online_url,
-        tuple(lang for lang in row.languages.split(",") if lang),
-        row.address,
-        row.directions,
-        row.capacity,
-        row.notes,
-        row.active,
-        counts,
+        id=row.id,
+        starts_at=row.starts_at,
+        duration_minutes=row.duration_minutes,
+        campus=row.campus,
+        online_url=row.online_url,
+        languages=tuple(lang for lang in row.languages.split(",") if lang),
+        address=row.address,
+        directions=row.directions,
+        capacity=row.capacity,
+        notes=row.notes,
+        active=row.active,
+        counts=counts,
     )
 
 
 def booking_row(b: Booking) -> BookingRow:
     return BookingRow(
-        b.id, b.session_id, b.sender_id, b.chat_id, b.language, b.state, b.created_at, b.updated_at
+        id=b.id,
+        session_id=b.session_id,
+        sender_id=b.sender_id,
+        chat_id=b.chat_id,
+        language=b.language,
+        state=b.state,
+        created_at=b.created_at,
+        updated_at=b.updated_at,
     )

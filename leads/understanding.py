@@ -72,7 +72,7 @@ def count(language: str, metrics: Iterable[str], at: datetime | None = None) -> 
         log.exception("understanding counts not recorded")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class QuestionDropOff:
     question: str
     reached: int
@@ -87,7 +87,7 @@ class QuestionDropOff:
         return self.left / self.reached if self.reached else None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class WeekRow:
     week: date
     language: str
@@ -111,13 +111,13 @@ class WeekRow:
         return max(leaving, key=lambda q: q.left, default=None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Topic:
     text: str  # a label, "new topic: …", or the most frequent masked wording
     count: int
 
 
-@dataclass
+@dataclass(kw_only=True)
 class UnderstandingReport:
     weeks: list[date]
     rows: list[WeekRow]
@@ -132,7 +132,7 @@ def report(date_from: date, date_to: date, language: str | None = None) -> Under
     first, last = week_of(date_from), week_of(date_to)
     weeks = [first + timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
     languages = (language,) if language else LANGUAGE_ORDER
-    rows = {(w, lang): WeekRow(w, lang) for w in weeks for lang in languages}
+    rows = {(w, lang): WeekRow(week=w, language=lang) for w in weeks for lang in languages}
     start, end = range_start(first), range_end(last + timedelta(days=6))
     with session_scope() as session:
         counted = session.execute(
@@ -178,14 +178,18 @@ def report(date_from: date, date_to: date, language: str | None = None) -> Under
             setattr(row, kind, getattr(row, kind) + 1)
     for row in rows.values():
         row.drop_off = _drop_off(row.check_started, answered[(row.week, row.language)])
-    return UnderstandingReport(weeks, list(rows.values()), _topics(items, languages))
+    return UnderstandingReport(
+        weeks=weeks, rows=list(rows.values()), topics=_topics(items, languages)
+    )
 
 
 def _drop_off(started: int, answered: Counter[str]) -> list[QuestionDropOff]:
     drop_off, reached = [], started
     for question in CHECK_QUESTIONS:
         done = answered.get(question, 0)
-        drop_off.append(QuestionDropOff(question, max(reached, done), done))
+        drop_off.append(
+            QuestionDropOff(question=question, reached=max(reached, done), answered=done)
+        )
         reached = done
     return drop_off
 
@@ -205,7 +209,9 @@ def _topics(items: Iterable[Sequence[Any]], languages: tuple[str, ...]) -> dict[
             wording.setdefault(key, text)
         per_week[week_of(at.date())][key] += 1
     return {
-        week: [Topic(wording.get(key, key), n) for key, n in counter.most_common(TOP_TOPICS)]
+        week: [
+            Topic(text=wording.get(key, key), count=n) for key, n in counter.most_common(TOP_TOPICS)
+        ]
         for week, counter in per_week.items()
     }
 

@@ -194,7 +194,12 @@ def api_groups(
 ) -> list[Group]:
     """Near-duplicate messages grouped (same language), most frequent first."""
     filters = review_inbox.ReviewFilters(
-        language, predicted_label, campaign, date_from, date_to, status
+        language=language,
+        predicted_label=predicted_label,
+        campaign=campaign,
+        date_from=date_from,
+        date_to=date_to,
+        status=status,
     )
     return [
         Group.model_validate({**g.__dict__, "predicted_label": g.predicted_label})

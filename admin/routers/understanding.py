@@ -73,7 +73,9 @@ def drop_off_totals(
         for index, question in enumerate(understanding.CHECK_QUESTIONS):
             weekly = [report.row(week, lang).drop_off[index] for week in report.weeks]
             totals[(question, lang)] = understanding.QuestionDropOff(
-                question, sum(q.reached for q in weekly), sum(q.answered for q in weekly)
+                question=question,
+                reached=sum(q.reached for q in weekly),
+                answered=sum(q.answered for q in weekly),
             )
     return totals
 
