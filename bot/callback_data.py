@@ -41,10 +41,12 @@ class ButtonPayloads:
 
     def accept(self, data: str, on_keyboard: bool) -> str | None:
         """The payload to hand to Rasa for pressed callback data, or None when the bot cannot
-        vouch for it (`on_keyboard`: the data is on the keyboard of the bot's own message)."""
-        if data == USED:
+        vouch for it. `on_keyboard`: the data is on the keyboard of the message that was
+        pressed, which Telegram fills in from the bot's own message (a client cannot forge it):
+        data sent to someone else's chat, or never shown in this one, is refused."""
+        if data == USED or not on_keyboard:
             return None
         payload = self.decode(data)
-        if payload is None and on_keyboard and not data.startswith("#"):
+        if payload is None and not data.startswith("#"):
             payload = data  # a short payload sent before a restart
         return payload

@@ -148,7 +148,9 @@ def test_long_payloads_travel_through_the_table() -> None:
 def test_only_callback_data_the_bot_sent_is_accepted() -> None:
     payloads = ButtonPayloads()
     payloads.encode("/start_check")
-    assert payloads.accept("/start_check", on_keyboard=False) == "/start_check"
+    assert payloads.accept("/start_check", on_keyboard=True) == "/start_check"
+    # sent, but to another chat (not on the pressed message's keyboard): refused
+    assert payloads.accept("/start_check", on_keyboard=False) is None
     # forged by a modified client: never handed out, not on the pressed message's keyboard
     assert payloads.accept('/inform{"age":"18"}', on_keyboard=False) is None
     assert payloads.accept("/affirm", on_keyboard=False) is None
