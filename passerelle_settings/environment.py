@@ -63,7 +63,8 @@ class Environment(BaseSettings):
     telegram_bot_token: str | None = env("TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str = env("TELEGRAM_API_BASE_URL", TELEGRAM_API)
     # --- the action server -------------------------------------------------------------
-    sanic_host: str = env("SANIC_HOST", "0.0.0.0")  # noqa: S104 - rasa-sdk's default
+    # loopback unless told otherwise (compose sets 0.0.0.0 inside its network)
+    sanic_host: str = env("SANIC_HOST", "127.0.0.1")
     # --- the Telegram bot --------------------------------------------------------------
     bot_log_level: str = env("BOT_LOG_LEVEL", "INFO")
     bot_outbox_interval: float | None = env("BOT_OUTBOX_INTERVAL")

@@ -115,7 +115,7 @@ def decide_form(
 
 @router.post("/review/learn")
 def learn_button(request: Request, user: StaffRow = Depends(require_admin)) -> Response:
-    started = learning.start(actor=user.email)
+    started = learning.start(actor=f"staff:{user.id}")
     if started:
         audit(f"staff:{user.id}", "learning started")
         flash(
