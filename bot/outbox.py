@@ -95,6 +95,10 @@ class OutboxSender:
         self.bot = bot
         self.clock = clock
         self.limiter = RateLimiter(rate)
+        # Spaces the Telegram calls themselves: the claims between the two can take uneven
+        # time (a thread, the database), which would let calls spaced at the first gate
+        # leave in a burst. Rows wait here only briefly once marked as sending.
+        self.send_gate = RateLimiter(rate)
         self.chat_interval, self.group_interval = chat_interval, group_interval
         self.webhook_secret = webhook_secret
         self._http = http
@@ -148,6 +152,7 @@ class OutboxSender:
             return Result(row.id, row.kind, "skipped", "another sender has it")
         if row.kind == "webhook":
             return await self._post_webhook(row)
+        await self.send_gate.wait()
         try:
             await self._telegram(row)
         except Forbidden:
@@ -159,6 +164,7 @@ class OutboxSender:
         except RetryAfter as error:
             seconds = _seconds(error.retry_after)
             self.limiter.pause(seconds)
+            self.send_gate.pause(seconds)
             return await self._retry(
                 row, f"Telegram asked to wait {seconds:.0f} s", timedelta(seconds=seconds)
             )
