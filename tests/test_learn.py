@@ -175,7 +175,7 @@ def label(texts: list[str], label_name: str, language: str = "en") -> None:
 
 def examples(pairs: list[tuple[str, str, str]]) -> list[review_inbox.ReviewedExample]:
     return [
-        review_inbox.ReviewedExample(n, text, lang, lab)
+        review_inbox.ReviewedExample(id=n, text=text, language=lang, label=lab)
         for n, (text, lang, lab) in enumerate(pairs, 1)
     ]
 
