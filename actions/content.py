@@ -19,6 +19,7 @@ from actions.privacy_notice import retention_lines
 from leads.retention_policy import (
     RetentionError,
     RetentionPolicy,
+    content_path,
     parse_retention,
     review_retention_days,
 )
@@ -26,8 +27,6 @@ from passerelle_settings import LANGUAGES, environment
 
 logger = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONTENT_PATH = "content/facts.yml"
 MAX_DATES_SHOWN = 2
 
 # Small grammar tables instead of locale.setlocale: locales are process-wide and may
@@ -217,12 +216,6 @@ class Content:
 
 
 # --- public API ---------------------------------------------------------------------
-
-
-def content_path() -> Path:
-    """The content file: $PASSERELLE_CONTENT, relative paths taken from the repo root."""
-    path = environment().content_path or Path(DEFAULT_CONTENT_PATH)
-    return path if path.is_absolute() else REPO_ROOT / path
 
 
 def load_content() -> Content:
