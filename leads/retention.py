@@ -18,7 +18,7 @@ from sqlalchemy import select
 from leads.db import session_scope
 from leads.lead_store import erase_expired_leads
 from leads.models import Lead, utcnow
-from leads.retention_policy import RetentionPolicy, load_retention
+from leads.retention_policy import RetentionPolicy, load_retention, review_retention_days
 from leads.trackers import erase_tracker, purge_trackers
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def purge(
 
     review.purge(
         now,
-        review_days=review.review_days(),
+        review_days=review_retention_days(),
         conversation_days=policy.conversation_days,
         keep_sender_ids=keep,
     )

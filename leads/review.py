@@ -23,7 +23,6 @@ from leads.db import rows_affected, session_scope
 from leads.funnel import conversation_hash
 from leads.masking import mask
 from leads.models import ReviewItem, utcnow
-from leads.retention_policy import review_retention_days
 
 log = logging.getLogger(__name__)
 
@@ -199,11 +198,6 @@ def purge(
                 )
             )
     return ReviewPurge(deleted=deleted, unlinked=unlinked)
-
-
-def review_days() -> float:
-    """env REVIEW_RETENTION_DAYS, else 90 (leads/retention_policy.py: the notice says it too)."""
-    return review_retention_days()
 
 
 def normalize(text: str) -> str:
