@@ -11,7 +11,6 @@ a chat that opted out or blocked the bot; /forget erases them.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 
@@ -45,13 +44,9 @@ def check_pending(tracker: Tracker, offer: str | None) -> bool:
     return tracker.active_loop_name == CHECK_FORM or offer == "check"
 
 
-async def follow(tracker: Tracker, language: str, offer: str | None) -> None:
-    """Queue, move or cancel this person's nudges after their latest message."""
-    await asyncio.to_thread(follow_now, tracker, language, offer)
-
-
 def follow_now(tracker: Tracker, language: str, offer: str | None) -> None:
-    """follow's work, in the calling thread (actions/store.in_background runs it)."""
+    """Queue, move or cancel this person's nudges after their latest message (run by
+    actions/store's background pool, never on the event loop)."""
     from actions.booking import chat_id_of
 
     chat_id = chat_id_of(tracker.sender_id)

@@ -187,14 +187,10 @@ def message_for(tracker: Tracker, turn: Turn, trigger: str, bot_action: str | No
 # --- the three places that call in ----------------------------------------------------------
 
 
-async def on_user_message(tracker: Tracker, language: str) -> None:
-    """action_validate_slot_mappings: low confidence, a person asked for, last turn's outcome,
-    and the weekly counters."""
-    await asyncio.to_thread(note_user_message, tracker, language)
-
-
 def note_user_message(tracker: Tracker, language: str) -> None:
-    """on_user_message's work, in the calling thread (actions/store.in_background runs it)."""
+    """After each user message (action_validate_slot_mappings, through actions/store's
+    background pool): low confidence, a person asked for, last turn's outcome, and the weekly
+    counters."""
     from leads import review, understanding
 
     session = turns(tracker.events)

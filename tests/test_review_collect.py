@@ -120,7 +120,7 @@ async def test_a_fallback_is_recorded_with_what_the_bot_did() -> None:
 
 async def test_low_confidence_is_recorded_and_its_outcome_filled_in_next_turn() -> None:
     events = [user("jpeux venir avec mon pote ?", "faq", 0.41, key="faq/requirements")]
-    await collect.on_user_message(tracker(events), "fr")
+    collect.note_user_message(tracker(events), "fr")
     [item] = items()
     assert (item.triggers, item.predicted_label, item.bot_action) == (
         "low_confidence",
@@ -128,24 +128,20 @@ async def test_low_confidence_is_recorded_and_its_outcome_filled_in_next_turn() 
         None,
     )
     events += [action("utter_faq"), action("action_listen"), user("ok merci", "thanks", 0.95, 2)]
-    await collect.on_user_message(tracker(events), "fr")
+    collect.note_user_message(tracker(events), "fr")
     assert [i.bot_action for i in items()] == ["utter_faq"]
     assert counters() == {"messages": 2, "understood": 1}
 
 
 async def test_confident_messages_and_buttons_are_not_recorded() -> None:
-    await collect.on_user_message(
-        tracker([user("c'est combien", "faq", 0.92, key="faq/cost")]), "fr"
-    )
-    await collect.on_user_message(tracker([user("/start_check", "start_check", 1.0, 2)]), "fr")
+    collect.note_user_message(tracker([user("c'est combien", "faq", 0.92, key="faq/cost")]), "fr")
+    collect.note_user_message(tracker([user("/start_check", "start_check", 1.0, 2)]), "fr")
     assert items() == []
 
 
 async def test_the_threshold_is_configurable(monkeypatch) -> None:
     monkeypatch.setenv("REVIEW_CONFIDENCE_THRESHOLD", "0.95")
-    await collect.on_user_message(
-        tracker([user("c'est combien", "faq", 0.92, key="faq/cost")]), "fr"
-    )
+    collect.note_user_message(tracker([user("c'est combien", "faq", 0.92, key="faq/cost")]), "fr")
     assert [i.triggers for i in items()] == ["low_confidence"]
 
 
@@ -168,7 +164,7 @@ async def test_an_answer_the_check_cannot_use_is_recorded_as_a_reask() -> None:
         "asked age again",
     )
     # a pending question's answers are the check's business, not the low-confidence trigger's
-    await collect.on_user_message(tracker(events, requested_slot="age"), "fr")
+    collect.note_user_message(tracker(events, requested_slot="age"), "fr")
     assert [i.triggers for i in items()] == ["reask"]
     assert counters() == {"answered:age": 1}
 
@@ -185,7 +181,7 @@ async def test_the_two_messages_before_a_request_for_a_person_are_recorded() -> 
         action("action_fallback"),
         user("je veux parler à quelqu'un", "human_handoff", 0.9, 5),
     ]
-    await collect.on_user_message(tracker(events), "fr")
+    collect.note_user_message(tracker(events), "fr")
     found = [(i.text, i.triggers, i.bot_action, i.predicted_label) for i in items()]
     assert found == [
         ("c pour mon fils il a 17 ans", "handoff", "utter_faq", "faq/age"),

@@ -232,19 +232,19 @@ async def test_a_check_left_halfway_gets_two_nudges_that_move_with_each_message(
 
 
 async def test_the_check_pending_or_offered_decides_the_nudges(db_url):
-    await nudges.follow(tracker("affirm", active_loop="check_form"), "fr", None)
+    nudges.follow_now(tracker("affirm", active_loop="check_form"), "fr", None)
     assert len(due_nudges()) == 2
-    await nudges.follow(tracker("faq"), "fr", "check")  # the bot's last message offered it
+    nudges.follow_now(tracker("faq"), "fr", "check")  # the bot's last message offered it
     assert len(due_nudges()) == 2
     with session_scope() as db:
         first = db.scalars(select(OutboxMessage).where(OutboxMessage.key == "nudge:1")).one()
         assert first.payload["label"] == "utter_nudge_offer"  # not "you'd started the check"
-    await nudges.follow(tracker("stop", active_loop="check_form"), "fr", None)
+    nudges.follow_now(tracker("stop", active_loop="check_form"), "fr", None)
     assert due_nudges() == []
-    await nudges.follow(tracker("affirm", active_loop="check_form"), "fr", None)
-    await nudges.follow(tracker("deny"), "fr", "check")  # declined the offer
+    nudges.follow_now(tracker("affirm", active_loop="check_form"), "fr", None)
+    nudges.follow_now(tracker("deny"), "fr", "check")  # declined the offer
     assert due_nudges() == []
-    await nudges.follow(tracker("affirm", slots={"check_done": True}), "fr", "check")
+    nudges.follow_now(tracker("affirm", slots={"check_done": True}), "fr", "check")
     assert due_nudges() == []
 
 
